@@ -49,12 +49,16 @@ export function clocksourceRegister(freq: number, scale: number, mask: bigint): 
 }
 
 /**
- * CLOCK_MONOTONIC_RAW in its exact closed form (§6.3):
- * raw_sec·10^9 + ⌊(xtime_nsec + (cycles − cycle_last)·mult) / 2^shift⌋, computed
- * without intermediate truncation and reported as the u64 nanosecond value.
+ * CLOCK_MONOTONIC_RAW (ktime_get_raw) in its exact closed form (§6.3):
+ * raw_sec·10^9 + ⌊(xtime_nsec + Δ·mult) / 2^shift⌋ with Δ = cycles − cycle_last
+ * (wrapping, 64-bit mask), the product and sum exact, the result as u64 ns. A Δ with
+ * its top bit set is the reader's "clock went backwards" case: it returns the last
+ * tick's value, i.e. Δ counts as 0.
  */
 export function rawNs(cycles: bigint, cycleLast: bigint, rawSec: bigint, xtimeNsec: bigint, mult: number, shift: number): bigint {
-  return lo64(rawSec * 1_000_000_000n + ((xtimeNsec + (cycles - cycleLast) * BigInt(mult)) >> BigInt(shift)));
+  let delta = lo64(cycles - cycleLast);
+  if (delta >= 1n << 63n) delta = 0n;
+  return lo64(rawSec * 1_000_000_000n + ((xtimeNsec + delta * BigInt(mult)) >> BigInt(shift)));
 }
 
 /**

@@ -1,0 +1,22 @@
+// The WebAssembly ABI of kvmclock: this export list only. Conventions (see
+// src/wasm/instance.ts): u64/s64 travel as i64 (JS sees them signed), u32 as i32;
+// fallible functions return a status (status.ts) and leave results in the registers of
+// out.ts; batch forms work in place on the static buffers of batch.ts.
+
+export { STATUS_OK, STATUS_DIV0, STATUS_OVERFLOW, STATUS_DE, STATUS_HANG, STATUS_ZERO, STATUS_TOOLARGE, STATUS_EINVAL } from "./status";
+export { res0, res1, resI0, resI1, resI2, resI3 } from "./out";
+export { mulU64U32Shr, mulU64U64Shr, mulS64U64Shr } from "./mul128";
+export { mulU64U32Div, mulU64U32DivGeneric } from "./muldiv";
+export { getTimeScale } from "./timescale";
+export { pvclockScaleDelta, pvclockRead, pvclockTscKhz, pvclockGuestRead } from "./pvclock";
+export { scaleTsc, tscRatio, computeL1TscOffset, readL1Tsc, nestedTscOffset, nestedTscMultiplier } from "./tsc";
+export {
+  SET_TSC_RATIO_WRITTEN, SET_TSC_USE_SCALING, SET_TSC_CATCHUP, SET_TSC_VIRTUAL_SCALE,
+  adjustTscKhz, maxGuestTscKhz, tgtTscKhz, setTscKhz,
+} from "./tsckhz";
+export { clocksCalcMultShift, clocksourceRegister, rawNs, kvmBaseNs, cyc2ns } from "./clocksource";
+export { setClock, wallClock, syncWindow } from "./ioctl";
+export {
+  batchCapacity, batchBufferA, batchBufferB,
+  pvclockReadBatch, pvclockScaleDeltaBatch, scaleTscBatch, readL1TscBatch, mulU64U64ShrBatch,
+} from "./batch";

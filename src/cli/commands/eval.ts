@@ -1,0 +1,51 @@
+/**
+ * `kvmclock eval`: the line protocol of spec §11 on stdin → one result line per input
+ * line on stdout. Streams: lines are read, evaluated and written in bounded batches,
+ * waiting for stdout to drain, so memory stays flat whatever the input size.
+ */
+import { createInterface } from 'node:readline';
+import type { Readable, Writable } from 'node:stream';
+import { kvmclock } from '../../index.js';
+import { evalLine } from '../../protocol/eval-line.js';
+import type { CliCommand } from '../command.js';
+import { backendOption, parseOptions } from '../options.js';
+
+const HELP = `usage: kvmclock eval [--backend wasm|reference] < commands.txt
+
+Reads one command per line (whitespace-separated integers; 0x for hex, - for signed
+arguments), writes exactly one line per input line: the results, "ERR <code> [value]",
+or an empty line for blank and # lines. Commands and arguments: see the README.`;
+
+const FLUSH_LINES = 4096;
+
+/** Evaluate a stream of protocol lines onto an output stream. */
+export async function evalStream(input: Readable, output: Writable, backend: 'wasm' | 'reference'): Promise<void> {
+  const api = kvmclock(backend);
+  const lines = createInterface({ input, crlfDelay: Infinity });
+  let pending: string[] = [];
+  const flush = async (): Promise<void> => {
+    if (pending.length === 0) return;
+    const chunk = `${pending.join('\n')}\n`;
+    pending = [];
+    if (!output.write(chunk)) await new Promise<void>((resolve) => output.once('drain', resolve));
+  };
+  for await (const line of lines) {
+    pending.push(evalLine(api, line));
+    if (pending.length >= FLUSH_LINES) await flush();
+  }
+  await flush();
+}
+
+export const evalCommand: CliCommand = {
+  name: 'eval',
+  summary: 'evaluate kernel arithmetic commands line by line from stdin (spec protocol)',
+  async run(argv) {
+    const { values } = parseOptions(argv, { backend: { type: 'string' }, help: { type: 'boolean', short: 'h' } });
+    if (values.help) {
+      process.stdout.write(`${HELP}\n`);
+      return 0;
+    }
+    await evalStream(process.stdin, process.stdout, backendOption(values.backend));
+    return 0;
+  },
+};

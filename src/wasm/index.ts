@@ -1,0 +1,3 @@
+/** The WebAssembly backend (`kvmclock/wasm`). */
+export { wasmBackend } from './backend.js';
+export { wasmInfo } from './instance.js';

@@ -1,0 +1,240 @@
+/**
+ * Loads the embedded kvmclock WebAssembly module: portable base64 decoding, synchronous
+ * lazy instantiation with no imports, typed exports, batch-buffer views that follow
+ * memory.buffer, and Wasm traps turned into {@link InternalError}.
+ */
+import { InternalError } from '../errors.js';
+import { WASM_BASE64, WASM_BYTE_LENGTH, WASM_SHA256 } from './binary.gen.js';
+
+/** An exported Wasm global as JS sees it (i64 → bigint, signed; i32 → number, signed). */
+export interface WasmGlobal<T> {
+  readonly value: T;
+}
+
+/**
+ * The module's exports (assembly/index.ts). i64 arguments accept any bigint (wrapped mod
+ * 2^64) and i64 results come back signed; i32 results come back signed.
+ */
+export interface KvmclockExports {
+  readonly memory: { readonly buffer: ArrayBuffer };
+  readonly STATUS_OK: WasmGlobal<number>;
+  readonly STATUS_DIV0: WasmGlobal<number>;
+  readonly STATUS_OVERFLOW: WasmGlobal<number>;
+  readonly STATUS_DE: WasmGlobal<number>;
+  readonly STATUS_HANG: WasmGlobal<number>;
+  readonly STATUS_ZERO: WasmGlobal<number>;
+  readonly STATUS_TOOLARGE: WasmGlobal<number>;
+  readonly STATUS_EINVAL: WasmGlobal<number>;
+  readonly SET_TSC_RATIO_WRITTEN: WasmGlobal<number>;
+  readonly SET_TSC_USE_SCALING: WasmGlobal<number>;
+  readonly SET_TSC_CATCHUP: WasmGlobal<number>;
+  readonly SET_TSC_VIRTUAL_SCALE: WasmGlobal<number>;
+  readonly res0: WasmGlobal<bigint>;
+  readonly res1: WasmGlobal<bigint>;
+  readonly resI0: WasmGlobal<number>;
+  readonly resI1: WasmGlobal<number>;
+  readonly resI2: WasmGlobal<number>;
+  readonly resI3: WasmGlobal<number>;
+  mulU64U32Shr(a: bigint, mul: number, shift: number): bigint;
+  mulU64U64Shr(a: bigint, b: bigint, shift: number): bigint;
+  mulS64U64Shr(a: bigint, b: bigint, shift: number): bigint;
+  mulU64U32Div(a: bigint, mul: number, div: number): number;
+  mulU64U32DivGeneric(a: bigint, mul: number, div: number): number;
+  getTimeScale(scaledHz: bigint, baseHz: bigint): number;
+  pvclockScaleDelta(delta: bigint, mul: number, shift: number): bigint;
+  pvclockRead(tsc: bigint, tscTimestamp: bigint, systemTime: bigint, mul: number, shift: number): bigint;
+  pvclockTscKhz(mul: number, shift: number): number;
+  pvclockGuestRead(ret: bigint, flags: number, validFlags: number, lastValue: bigint): void;
+  scaleTsc(tsc: bigint, ratio: bigint, frac: number): bigint;
+  tscRatio(userKhz: number, hostKhz: number, frac: number, maxRatio: bigint): number;
+  computeL1TscOffset(targetTsc: bigint, hostTsc: bigint, ratio: bigint, frac: number): bigint;
+  readL1Tsc(hostTsc: bigint, offset: bigint, ratio: bigint, frac: number): bigint;
+  nestedTscOffset(l1Offset: bigint, l2Offset: bigint, l2Mult: bigint, frac: number): bigint;
+  nestedTscMultiplier(l1Mult: bigint, l2Mult: bigint, frac: number): bigint;
+  adjustTscKhz(khz: number, ppm: number): number;
+  maxGuestTscKhz(hostKhz: number, maxRatio: bigint, frac: number): number;
+  tgtTscKhz(hostKhz: number, ratio: bigint, frac: number, hasControl: number): bigint;
+  setTscKhz(userKhz: number, hostKhz: number, hasControl: number, frac: number, maxRatio: bigint, tolPpm: number): number;
+  clocksCalcMultShift(from: number, to: number, maxsec: number): number;
+  clocksourceRegister(freq: number, scale: number, mask: bigint): void;
+  rawNs(cycles: bigint, cycleLast: bigint, rawSec: bigint, xtimeNsec: bigint, mult: number, shift: number): bigint;
+  kvmBaseNs(cycles: bigint, cycleLast: bigint, rawSec: bigint, xtimeNsec: bigint, mult: number, shift: number, offsBoot: bigint): bigint;
+  cyc2ns(delta: bigint, mult: number, shift: number): bigint;
+  setClock(clock: bigint, flags: number, realtime: bigint, nowReal: bigint, useMasterClock: number, masterKernelNs: bigint, baseNow: bigint): number;
+  wallClock(wallNs: bigint): void;
+  syncWindow(data: bigint, lastWrite: bigint, elapsedNs: bigint, virtualTscKhz: number, virtualTscMult: number, virtualTscShift: number): number;
+  batchCapacity(): number;
+  batchBufferA(): number;
+  batchBufferB(): number;
+  pvclockReadBatch(n: number, tscTimestamp: bigint, systemTime: bigint, mul: number, shift: number): void;
+  pvclockScaleDeltaBatch(n: number, mul: number, shift: number): void;
+  scaleTscBatch(n: number, ratio: bigint, frac: number): void;
+  readL1TscBatch(n: number, offset: bigint, ratio: bigint, frac: number): void;
+  mulU64U64ShrBatch(n: number, shift: number): void;
+}
+
+/** Typed views over the two batch buffers; each holds `capacity` u64. */
+export interface BatchViews {
+  readonly capacity: number;
+  /** Buffer A: inputs, overwritten in place with the results. */
+  readonly a: BigUint64Array;
+  /** Buffer B: the second operand of two-operand batch forms. */
+  readonly b: BigUint64Array;
+}
+
+/** One entry of WebAssembly.Module.imports(). */
+export interface WasmImportDescriptor {
+  readonly module: string;
+  readonly name: string;
+  readonly kind: string;
+}
+
+// The project compiles against lib ES2022 and @types/node 20, neither of which declares
+// the WebAssembly namespace, so the few members used here are typed locally.
+interface WebAssemblyApi {
+  Module: { new (bytes: Uint8Array): object; imports(module: object): WasmImportDescriptor[] };
+  Instance: new (module: object, imports: object) => { readonly exports: Record<string, unknown> };
+  RuntimeError: new (message?: string) => Error;
+}
+
+function webAssembly(): WebAssemblyApi {
+  const api = (globalThis as { WebAssembly?: WebAssemblyApi }).WebAssembly;
+  if (api === undefined) throw new InternalError('WebAssembly is not available in this JavaScript environment; use the reference backend');
+  return api;
+}
+
+const BASE64_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+
+/**
+ * Decodes standard base64 (RFC 4648 §4, `=` padding optional) without Buffer or atob, so
+ * it runs unchanged in Node, browsers and workers.
+ * @throws InternalError on a character outside the alphabet.
+ * @example decodeBase64('AGFzbQ==') // Uint8Array [0, 97, 115, 109]
+ */
+export function decodeBase64(text: string): Uint8Array {
+  const lookup = new Int16Array(128).fill(-1);
+  for (let i = 0; i < BASE64_ALPHABET.length; i++) lookup[BASE64_ALPHABET.charCodeAt(i)] = i;
+  let end = text.length;
+  while (end > 0 && text.charCodeAt(end - 1) === 61 /* '=' */) end--;
+  const out = new Uint8Array((end * 3) >> 2);
+  let acc = 0;
+  let bits = 0;
+  let o = 0;
+  for (let i = 0; i < end; i++) {
+    const c = text.charCodeAt(i);
+    const v = c < 128 ? lookup[c] : -1;
+    if (v < 0) throw new InternalError(`invalid base64 character at offset ${i}`);
+    acc = ((acc << 6) | v) & 0xffffff;
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out[o++] = (acc >> bits) & 0xff;
+    }
+  }
+  return out;
+}
+
+let cachedBytes: Uint8Array | undefined;
+let cachedModule: object | undefined;
+let cachedExports: KvmclockExports | undefined;
+let cachedViews: BatchViews | undefined;
+let cachedViewsBuffer: ArrayBuffer | undefined;
+
+/** The embedded module's bytes (decoded once). */
+export function wasmBytes(): Uint8Array {
+  if (cachedBytes === undefined) {
+    const bytes = decodeBase64(WASM_BASE64);
+    if (bytes.length !== WASM_BYTE_LENGTH) throw new InternalError(`embedded Wasm decodes to ${bytes.length} bytes, expected ${WASM_BYTE_LENGTH}`);
+    cachedBytes = bytes;
+  }
+  return cachedBytes;
+}
+
+function wasmModule(): object {
+  if (cachedModule === undefined) {
+    try {
+      cachedModule = new (webAssembly().Module)(wasmBytes());
+    } catch (e) {
+      throw e instanceof InternalError ? e : new InternalError(`cannot compile the embedded Wasm module: ${String(e)}`, { cause: e });
+    }
+  }
+  return cachedModule;
+}
+
+/** What the embedded module imports (expected: nothing). */
+export function wasmImports(): WasmImportDescriptor[] {
+  return webAssembly().Module.imports(wasmModule());
+}
+
+/**
+ * Byte size and sha256 (hex) of the embedded module, without instantiating it.
+ * @example wasmInfo().byteLength // a few KB
+ */
+export function wasmInfo(): { readonly byteLength: number; readonly sha256: string } {
+  return { byteLength: WASM_BYTE_LENGTH, sha256: WASM_SHA256 };
+}
+
+// Rethrows a Wasm trap as InternalError naming the export; other errors pass through.
+function asInternal(name: string, e: unknown): unknown {
+  const api = (globalThis as { WebAssembly?: WebAssemblyApi }).WebAssembly;
+  if (api !== undefined && e instanceof api.RuntimeError) {
+    return new InternalError(`Wasm trap in ${name}: ${(e as Error).message}`, { cause: e });
+  }
+  return e;
+}
+
+// Wraps an exported function so that a trap surfaces as InternalError.
+function guard(name: string, fn: (...args: unknown[]) => unknown): (...args: unknown[]) => unknown {
+  return function guarded(): unknown {
+    try {
+      // eslint-disable-next-line prefer-rest-params
+      return Reflect.apply(fn, undefined, arguments);
+    } catch (e) {
+      throw asInternal(name, e);
+    }
+  };
+}
+
+/**
+ * The instantiated module's exports, created synchronously on first use with
+ * `new WebAssembly.Instance(new WebAssembly.Module(bytes), {})` (a few KB, so synchronous
+ * compilation is allowed everywhere). Every exported function is wrapped so that a trap
+ * (WebAssembly.RuntimeError: a kvmclock bug, never a kernel-defined failure) becomes an
+ * {@link InternalError}.
+ * @throws InternalError when WebAssembly is unavailable or the module does not compile.
+ */
+export function wasmExports(): KvmclockExports {
+  if (cachedExports === undefined) {
+    let raw: Record<string, unknown>;
+    try {
+      raw = new (webAssembly().Instance)(wasmModule(), {}).exports;
+    } catch (e) {
+      throw e instanceof InternalError ? e : new InternalError(`cannot instantiate the embedded Wasm module: ${String(e)}`, { cause: e });
+    }
+    const wrapped: Record<string, unknown> = {};
+    for (const [name, value] of Object.entries(raw)) {
+      wrapped[name] = typeof value === 'function' ? guard(name, value as (...args: unknown[]) => unknown) : value;
+    }
+    cachedExports = Object.freeze(wrapped) as unknown as KvmclockExports;
+  }
+  return cachedExports;
+}
+
+/**
+ * BigUint64Array views over the batch buffers, rebuilt whenever memory.buffer changes
+ * (a grown memory detaches the old ArrayBuffer).
+ */
+export function batchViews(): BatchViews {
+  const exports = wasmExports();
+  const buffer = exports.memory.buffer;
+  if (cachedViews === undefined || cachedViewsBuffer !== buffer) {
+    const capacity = exports.batchCapacity();
+    cachedViews = {
+      capacity,
+      a: new BigUint64Array(buffer, exports.batchBufferA(), capacity),
+      b: new BigUint64Array(buffer, exports.batchBufferB(), capacity),
+    };
+    cachedViewsBuffer = buffer;
+  }
+  return cachedViews;
+}
