@@ -21,27 +21,51 @@ export function aS64(v: unknown, name: string): bigint {
   throw new ArgumentRangeError(name, 's64', S64_MIN, S64_MAX, v);
 }
 
-function aInt(v: unknown, name: string, cType: string, min: number, max: number): number {
-  if (typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max) return v;
+// Slow path of the integer guards: classify the failure and build the message.
+function intError(v: unknown, name: string, cType: string, min: number, max: number): never {
   if (typeof v !== 'number') throw new ArgumentTypeError(name, `number (${cType})`, v);
   if (!Number.isInteger(v)) throw new ArgumentTypeError(name, `an integer number (${cType})`, v);
   throw new ArgumentRangeError(name, cType, BigInt(min), BigInt(max), v);
 }
 
+// The fast paths below accept exactly the integers of the range (a fraction, NaN or
+// ±Infinity never survives the bit operation unchanged); -0 counts as 0.
+
 /** A u32 as an integer number in 0..2^32−1. */
-export const aU32 = (v: unknown, name: string): number => aInt(v, name, 'u32', 0, U32_MAX);
+export function aU32(v: unknown, name: string): number {
+  if (typeof v === 'number' && v >>> 0 === v) return v;
+  return intError(v, name, 'u32', 0, U32_MAX);
+}
 /** An s32 as an integer number in −2^31..2^31−1. */
-export const aS32 = (v: unknown, name: string): number => aInt(v, name, 's32', S32_MIN, S32_MAX);
+export function aS32(v: unknown, name: string): number {
+  if (typeof v === 'number' && (v | 0) === v) return v;
+  return intError(v, name, 's32', S32_MIN, S32_MAX);
+}
 /** A u8 as an integer number in 0..255. */
-export const aU8 = (v: unknown, name: string): number => aInt(v, name, 'u8', 0, U8_MAX);
+export function aU8(v: unknown, name: string): number {
+  if (typeof v === 'number' && (v & U8_MAX) === v) return v;
+  return intError(v, name, 'u8', 0, U8_MAX);
+}
 /** An s8 shift (pvclock tsc_shift and similar) in −128..127. */
-export const aS8 = (v: unknown, name: string): number => aInt(v, name, 's8', S8_MIN, S8_MAX);
+export function aS8(v: unknown, name: string): number {
+  if (typeof v === 'number' && (v << 24) >> 24 === v) return v;
+  return intError(v, name, 's8', S8_MIN, S8_MAX);
+}
 /** The shift of a 64×64→128 or 64×32→96 multiply-shift helper, 0..127. */
-export const aMulShift = (v: unknown, name: string): number => aInt(v, name, 'shift', 0, MUL_SHIFT_MAX);
+export function aMulShift(v: unknown, name: string): number {
+  if (typeof v === 'number' && (v & MUL_SHIFT_MAX) === v) return v;
+  return intError(v, name, 'shift', 0, MUL_SHIFT_MAX);
+}
 /** Fractional bits of a TSC ratio, 0..63 (VMX uses 48, SVM 32). */
-export const aFrac = (v: unknown, name: string): number => aInt(v, name, 'frac bits', 0, FRAC_MAX);
+export function aFrac(v: unknown, name: string): number {
+  if (typeof v === 'number' && (v & FRAC_MAX) === v) return v;
+  return intError(v, name, 'frac bits', 0, FRAC_MAX);
+}
 /** A right-shift count of a 64-bit value, 0..63. */
-export const aShift64 = (v: unknown, name: string): number => aInt(v, name, 'shift', 0, 63);
+export function aShift64(v: unknown, name: string): number {
+  if (typeof v === 'number' && (v & 63) === v) return v;
+  return intError(v, name, 'shift', 0, 63);
+}
 
 /** A plain boolean (a C `bool` flag). */
 export function aBool(v: unknown, name: string): boolean {
