@@ -6,14 +6,7 @@
 import type { Backend, ClocksourceParams, GuestRead, MultShift, PvclockParams, SetTscKhzResult, TimeScale, WallClock } from './backend.js';
 import { ArgumentRangeError, ArgumentTypeError } from './errors.js';
 import { U64_MAX } from './units.js';
-import { aBool, aFrac, aMulShift, aOutLength, aS32, aS64, aS8, aShift64, aU32, aU64, aU64Array, aU8 } from './validate.js';
-
-/** A clocksource divisor argument (freq, scale) must be non-zero: the kernel divides by it. */
-function aNonZeroU32(v: unknown, name: string, rule: string): number {
-  const n = aU32(v, name);
-  if (n === 0) throw new ArgumentRangeError(name, 'u32', 1n, 0xffff_ffffn, n, rule);
-  return n;
-}
+import { aBool, aU32NonZero, aFrac, aMulShift, aOutLength, aS32, aS64, aS8, aShift64, aU32, aU64, aU64Array, aU8 } from './validate.js';
 
 /** The kvmclock API bound to one backend. Every method validates, then dispatches. */
 export interface KvmclockApi {
@@ -120,11 +113,11 @@ export function createApi(b: Backend): KvmclockApi {
     clocksCalcMultShift: (from, to, maxsec) => b.clocksCalcMultShift(aU32(from, 'from'), aU32(to, 'to'), aU32(maxsec, 'maxsec')),
     clocksourceRegister: (freq, scale, mask) =>
       b.clocksourceRegister(
-        aNonZeroU32(freq, 'freq', '__clocksource_update_freq_scale computes nothing for freq 0'),
-        aNonZeroU32(scale, 'scale', '__clocksource_update_freq_scale divides by scale'),
+        aU32NonZero(freq, 'freq', '__clocksource_update_freq_scale computes nothing for freq 0'),
+        aU32NonZero(scale, 'scale', '__clocksource_update_freq_scale divides by scale'),
         aU64(mask, 'mask'),
       ),
-    clocksourceKhz: (khz) => b.clocksourceRegister(aNonZeroU32(khz, 'khz', '__clocksource_update_freq_scale computes nothing for freq 0'), 1000, U64_MAX),
+    clocksourceKhz: (khz) => b.clocksourceRegister(aU32NonZero(khz, 'khz', '__clocksource_update_freq_scale computes nothing for freq 0'), 1000, U64_MAX),
     rawNs: (cycles, last, sec, xtime, mult, shift) =>
       b.rawNs(aU64(cycles, 'cycles'), aU64(last, 'cycle_last'), aU64(sec, 'raw_sec'), aU64(xtime, 'xtime_nsec'), aU32(mult, 'mult'), aShift64(shift, 'shift')),
     kvmBaseNs: (cycles, last, sec, xtime, mult, shift, offsBoot) =>

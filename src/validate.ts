@@ -36,6 +36,14 @@ export function aU32(v: unknown, name: string): number {
   if (typeof v === 'number' && v >>> 0 === v) return v;
   return intError(v, name, 'u32', 0, U32_MAX);
 }
+/**
+ * A u32 the kernel divides by or needs non-zero, 1..2^32−1; `rule` says why 0 is refused.
+ */
+export function aU32NonZero(v: unknown, name: string, rule: string): number {
+  if (typeof v === 'number' && v >>> 0 === v && v !== 0) return v;
+  if (v === 0) throw new ArgumentRangeError(name, 'u32', 1n, BigInt(U32_MAX), v, rule);
+  return intError(v, name, 'u32', 1, U32_MAX);
+}
 /** An s32 as an integer number in −2^31..2^31−1. */
 export function aS32(v: unknown, name: string): number {
   if (typeof v === 'number' && (v | 0) === v) return v;
