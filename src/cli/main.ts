@@ -4,11 +4,13 @@
  * 70 an unexpected failure (stack printed: a bug).
  */
 import { isKvmclockError } from '../errors.js';
+import { clockCommand } from './commands/clock.js';
 import { evalCommand } from './commands/eval.js';
 import { reportCommand } from './commands/report.js';
+import { timelineCommand } from './commands/timeline.js';
 import { UsageError, type CliCommand } from './command.js';
 
-const COMMANDS: readonly CliCommand[] = [reportCommand, evalCommand];
+const COMMANDS: readonly CliCommand[] = [reportCommand, evalCommand, clockCommand, timelineCommand];
 
 function usage(): string {
   const lines = COMMANDS.map((c) => `  ${c.name.padEnd(8)} ${c.summary}`);

@@ -41,6 +41,3 @@ export function loadVectors(): Vector[] {
   }
   return vectors;
 }
-
-/** Commands that belong to later layers (the clock model), not to the arithmetic core. */
-export const MODEL_COMMANDS = new Set(['abc']);

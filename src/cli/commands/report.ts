@@ -7,6 +7,7 @@ import { formatDecimal } from '../../rational.js';
 import { computeWorkedExamples, type WorkedExamples } from '../../report/worked-examples.js';
 import type { CliCommand } from '../command.js';
 import { backendOption, parseOptions } from '../options.js';
+import { toJson } from '../json.js';
 import { groupDigits, renderTable } from '../table.js';
 
 const HELP = `usage: kvmclock report [--backend wasm|reference] [--json]
@@ -52,8 +53,6 @@ function renderText(w: WorkedExamples, agrees: boolean): string {
   return out.join('\n');
 }
 
-const jsonReplacer = (_key: string, v: unknown) => (typeof v === 'bigint' ? v.toString() : v);
-
 export const reportCommand: CliCommand = {
   name: 'report',
   summary: "worked examples of the kernel's clock arithmetic, computed live (npm start)",
@@ -66,8 +65,8 @@ export const reportCommand: CliCommand = {
     const backend = backendOption(values.backend);
     const examples = computeWorkedExamples(kvmclock(backend));
     const other = computeWorkedExamples(kvmclock(backend === 'wasm' ? 'reference' : 'wasm'));
-    const agrees = JSON.stringify({ ...examples, backend: '' }, jsonReplacer) === JSON.stringify({ ...other, backend: '' }, jsonReplacer);
-    process.stdout.write(values.json ? `${JSON.stringify({ ...examples, crossCheck: agrees }, jsonReplacer)}\n` : `${renderText(examples, agrees)}\n`);
+    const agrees = toJson({ ...examples, backend: '' }) === toJson({ ...other, backend: '' });
+    process.stdout.write(values.json ? `${toJson({ ...examples, crossCheck: agrees })}\n` : `${renderText(examples, agrees)}\n`);
     return agrees ? 0 : 70;
   },
 };

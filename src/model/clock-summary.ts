@@ -1,0 +1,83 @@
+/**
+ * One frequency pair on the standard reference, evaluated at one horizon: the state
+ * KVM holds (host clocksource and scale, the vCPU's ratio and pvclock record, the
+ * master clock) and the three KVM clocks with their differences. This is what
+ * `kvmclock clock` prints and what a drift sweep computes per point.
+ */
+import type { KvmclockApi } from '../api.js';
+import type { ClocksourceParams, SetTscKhzResult, TimeScale } from '../backend.js';
+import { resnapshotStep } from './definitions.js';
+import type { PvclockRecord } from './pvclock-record.js';
+import { type StandardOptions, standardVm } from './standard.js';
+import type { Vendor } from './vendor.js';
+
+export interface ClockSummary {
+  readonly hostKhz: number;
+  readonly guestKhz: number;
+  readonly vendor: Vendor;
+  readonly hasTscControl: boolean;
+  readonly horizonNs: bigint;
+  readonly host: { readonly clocksource: ClocksourceParams; readonly hostScale: TimeScale; readonly maxGuestTscKhz: number };
+  readonly vcpu: {
+    readonly setTscKhz: SetTscKhzResult;
+    readonly ratio: bigint;
+    readonly defaultRatio: bigint;
+    readonly scaled: boolean;
+    readonly tgtTscKhz: bigint;
+    readonly record: PvclockRecord;
+  };
+  readonly master: { readonly inUse: boolean; readonly cycleNow: bigint; readonly kernelNs: bigint };
+  readonly at: bigint;
+  readonly guestTsc: bigint;
+  readonly a: bigint;
+  readonly b: bigint;
+  readonly c: bigint;
+  readonly bMinusA: bigint;
+  readonly cMinusA: bigint;
+  readonly bMinusC: bigint;
+  /** The step B takes if the master clock is re-taken (legacy) at the horizon. */
+  readonly resnapshotStepNs: bigint;
+  /** kvmclock_offset the continuous re-snapshot would set at the horizon. */
+  readonly continuousKvmclockOffset: bigint;
+}
+
+/**
+ * Evaluate the standard reference `horizonNs` after M, at host TSC
+ * M + ⌊horizonNs·host_khz/10^6⌋ (the spec's M + host_khz·1000·seconds for whole seconds).
+ */
+export function clockSummary(api: KvmclockApi, o: StandardOptions, horizonNs: bigint): ClockSummary {
+  const { host, vm, m } = standardVm(api, o);
+  const at = m + (horizonNs * BigInt(o.hostKhz)) / 1_000_000n;
+  const v = vm.vcpu(0);
+  const values = vm.clocks(0, at);
+  const step = resnapshotStep(api, vm.clockState(0), at);
+  const s64 = (x: bigint) => BigInt.asIntN(64, x);
+  if (v.pvti === null || v.setTscKhzResult === null) throw new Error('standard VM has no pvclock record');
+  return {
+    hostKhz: o.hostKhz,
+    guestKhz: o.guestKhz,
+    vendor: o.vendor,
+    hasTscControl: host.caps.hasTscControl,
+    horizonNs,
+    host: { clocksource: host.clocksource, hostScale: host.hostTimeScale, maxGuestTscKhz: host.maxGuestTscKhz },
+    vcpu: {
+      setTscKhz: v.setTscKhzResult,
+      ratio: v.ratio,
+      defaultRatio: host.caps.defaultRatio,
+      scaled: v.ratio !== host.caps.defaultRatio,
+      tgtTscKhz: v.hwTscKhz,
+      record: v.pvti,
+    },
+    master: { inUse: vm.masterClock.inUse, cycleNow: vm.masterClock.cycleNow, kernelNs: vm.masterClock.kernelNs },
+    at,
+    guestTsc: values.guestTsc,
+    a: values.a,
+    b: values.b,
+    c: values.c,
+    bMinusA: s64(values.b - values.a),
+    cMinusA: s64(values.c - values.a),
+    bMinusC: s64(values.b - values.c),
+    resnapshotStepNs: step.legacyStepNs,
+    continuousKvmclockOffset: step.continuousKvmclockOffset,
+  };
+}

@@ -1,0 +1,41 @@
+/** The shape of an `eval` protocol command (spec §11) and the ranges of its argument kinds. */
+import type { KvmclockApi } from '../api.js';
+import { U64_MAX } from '../units.js';
+
+/** The C type of a protocol argument; it fixes the accepted range. */
+export type ArgKind = 'u64' | 's64' | 'u32' | 's32' | 'u8' | 's8' | 'mulshift' | 'shift64' | 'frac' | 'bool';
+
+/** Inclusive range of each argument kind. */
+export const ARG_RANGE: Record<ArgKind, readonly [bigint, bigint]> = {
+  u64: [0n, U64_MAX],
+  s64: [-(1n << 63n), (1n << 63n) - 1n],
+  u32: [0n, 0xffff_ffffn],
+  s32: [-(1n << 31n), (1n << 31n) - 1n],
+  u8: [0n, 255n],
+  s8: [-128n, 127n],
+  mulshift: [0n, 127n],
+  shift64: [0n, 63n],
+  frac: [0n, 63n],
+  bool: [0n, 1n],
+};
+
+/** One output token: integers print in decimal, booleans as 0/1, null as `-`. */
+export type Token = bigint | number | boolean | null;
+
+export interface Command {
+  readonly name: string;
+  /** Argument names (as in the vectors) and kinds, in protocol order. */
+  readonly args: readonly (readonly [name: string, kind: ArgKind])[];
+  /** Output field names, in protocol order. */
+  readonly outputs: readonly string[];
+  /** Compute the output tokens; `v` holds the parsed, range-checked arguments. */
+  run(api: KvmclockApi, v: readonly bigint[]): readonly Token[];
+}
+
+/** Build a command record. */
+export function cmd(name: string, args: Command['args'], outputs: readonly string[], run: Command['run']): Command {
+  return { name, args, outputs, run };
+}
+
+export const num = Number;
+export const bool = (x: bigint): boolean => x === 1n;
