@@ -6,11 +6,13 @@
 import { isKvmclockError } from '../errors.js';
 import { clockCommand } from './commands/clock.js';
 import { evalCommand } from './commands/eval.js';
+import { hotplugCommand } from './commands/hotplug.js';
+import { migrateCommand } from './commands/migrate.js';
 import { reportCommand } from './commands/report.js';
 import { timelineCommand } from './commands/timeline.js';
 import { UsageError, type CliCommand } from './command.js';
 
-const COMMANDS: readonly CliCommand[] = [reportCommand, evalCommand, clockCommand, timelineCommand];
+const COMMANDS: readonly CliCommand[] = [reportCommand, evalCommand, clockCommand, timelineCommand, migrateCommand, hotplugCommand];
 
 function usage(): string {
   const lines = COMMANDS.map((c) => `  ${c.name.padEnd(8)} ${c.summary}`);

@@ -32,6 +32,7 @@ export type TimelineEvent =
   | { readonly at: bigint; readonly type: 'setClockGuest'; readonly vcpu: number; readonly record?: PvclockRecord }
   | { readonly at: bigint; readonly type: 'resnapshot'; readonly variant: 'legacy' | 'continuous' }
   | { readonly at: bigint; readonly type: 'clocksourceChange'; readonly to: 'tsc' | 'other'; readonly tscKhz?: number }
+  | { readonly at: bigint; readonly type: 'run' }
   | { readonly at: bigint; readonly type: 'sample' };
 
 export type TimelineEventType = TimelineEvent['type'];
@@ -49,6 +50,7 @@ export const EVENT_TYPES: readonly TimelineEventType[] = [
   'setClockGuest',
   'resnapshot',
   'clocksourceChange',
+  'run',
   'sample',
 ];
 
@@ -120,6 +122,7 @@ export function runTimeline(api: KvmclockApi, t: Timeline): TimelineResult {
   const host = new Host(api, t.host);
   const vm = new Vm(host, { at: t.start, guestTscKhz: t.guestTscKhz, tscMatchingRule: t.tscMatchingRule, guestStableBit: t.guestStableBit });
   for (let i = 0; i < (t.vcpus ?? 1); i++) vm.createVcpu(t.start);
+  vm.run(t.start);
 
   const events: EventOutcome[] = [];
   const samples: TimelineSample[] = [];
@@ -217,6 +220,8 @@ function applyEvent(vm: Vm, e: TimelineEvent, out: { clockData?: KvmClockData; r
       return vm.resnapshot(e.at, e.variant);
     case 'clocksourceChange':
       return vm.hostClocksourceChange(e.at, e.to, e.tscKhz);
+    case 'run':
+      return vm.run(e.at);
     case 'sample':
       return;
   }
@@ -280,8 +285,9 @@ function parseEvent(e: Record<string, unknown>, where: string, at: bigint): Time
   switch (type as TimelineEventType) {
     case 'createVcpu':
     case 'getClock':
+    case 'run':
     case 'sample':
-      return { at, type: type as 'createVcpu' | 'getClock' | 'sample' };
+      return { at, type: type as 'createVcpu' | 'getClock' | 'run' | 'sample' };
     case 'setTscKhz':
       return { at, type: 'setTscKhz', vcpu: vcpu(), khz: aU32(e.khz, `${where}.khz`) };
     case 'hostWriteTsc':

@@ -71,6 +71,8 @@ export interface VcpuState {
   pvti: PvclockRecord | null;
   /** What the last kvm_set_tsc_khz on this vCPU did (creation or KVM_SET_TSC_KHZ). */
   setTscKhzResult: SetTscKhzResult | null;
+  /** The vCPU has entered the guest since it was created. */
+  hasRun: boolean;
 }
 
 interface VmState {
@@ -243,6 +245,7 @@ export class Vm {
         pvclockScale: null,
         pvti: null,
         setTscKhzResult: null,
+        hasRun: false,
       };
       this.#kvmSetTscKhz(v, this.#s.defaultTscKhz); // the kernel ignores its result here
       this.#s.vcpus.push(v); // online_vcpus++ happens before kvm_arch_vcpu_postcreate
@@ -404,6 +407,21 @@ export class Vm {
     this.#op(h, (at) => {
       this.host.changeClocksource(at, kind, tscKhz);
       if (kind !== 'tsc' && this.#s.useMasterClock) this.#updateMasterclock(at); // pvclock_gtod_notify
+    });
+  }
+
+  /**
+   * The vCPUs enter the guest (KVM_RUN) at h. A vCPU's first load, or any load while the
+   * master clock is off, raises KVM_REQ_GLOBAL_CLOCK_UPDATE: every vCPU's record is
+   * rewritten (the kernel updates the loading vCPU at once and the others ~100 ms later;
+   * the model does both at h). This is what refreshes records after a VMM restored TSC
+   * offsets without a master-clock update.
+   */
+  run(h: bigint): void {
+    this.#op(h, (at) => {
+      const vcpus = this.#s.vcpus;
+      if (vcpus.some((v) => !v.hasRun) || !this.#s.useMasterClock) for (const v of vcpus) this.#guestTimeUpdate(v, at);
+      for (const v of vcpus) v.hasRun = true;
     });
   }
 
