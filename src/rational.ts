@@ -26,3 +26,9 @@ export function formatDecimal(r: Ratio, digits: number): string {
   const sign = negative && scaled !== 0n ? '-' : '';
   return digits === 0 ? `${sign}${int}` : `${sign}${int}.${frac}`;
 }
+
+/** ⌊a/b⌋ for b > 0 (BigInt division truncates toward zero; this floors). */
+export function floorDiv(a: bigint, b: bigint): bigint {
+  const q = a / b;
+  return a % b !== 0n && a < 0n ? q - 1n : q;
+}

@@ -1,7 +1,9 @@
 /**
  * The three definitions of the KVM clock (spec §7) as pure functions of a clock state,
- * and the spec's `abc` evaluation built from them. The VM model evaluates its A/B/C
- * through these same functions.
+ * and the spec's `abc` evaluation built from them. `Vm.clockState()` gives the state of a
+ * model vCPU; while its pvclock record is current (written from that state) these
+ * functions and `Vm.clocks()` agree — after, say, a guest TSC write that leaves the
+ * record stale, `Vm.clocks()` reads the record as the guest does.
  */
 import type { KvmclockApi } from '../api.js';
 import type { TimeScale } from '../backend.js';

@@ -10,6 +10,7 @@
  */
 import type { KvmclockApi } from '../api.js';
 import type { ClocksourceParams, TimeScale } from '../backend.js';
+import { floorDiv } from '../rational.js';
 import { ArgumentRangeError } from '../errors.js';
 import { DEFAULT_TSC_TOLERANCE_PPM, NSEC_PER_SEC, U64_MAX } from '../units.js';
 import { aBool, aS32, aS64, aU32, aU32NonZero, aU64 } from '../validate.js';
@@ -74,6 +75,11 @@ export class Host {
   readonly realtimeOffsetNs: bigint;
   readonly realtimeErrorPpb: number;
   readonly tscAtTrueZero: bigint;
+  /** The TSC's physical rate against true time (kHz): tsc_khz at construction; recalibration does not change it. */
+  readonly trueKhz: number;
+  /** kvm_caps.max_guest_tsc_khz, computed once as at module load (0 without hardware scaling). */
+  readonly maxGuestTscKhz: number;
+  readonly #userTickCycles: boolean;
   #tscKhz: number;
   #clocksource: ClocksourceParams;
   #clocksourceKind: HostClocksource = 'tsc';
@@ -93,7 +99,10 @@ export class Host {
     this.realtimeErrorPpb = options.realtimeErrorPpb === undefined ? 0 : aRealtimeError(options.realtimeErrorPpb);
     this.tscAtTrueZero = options.tscAtTrueZero === undefined ? this.#raw.cycleLast : aU64(options.tscAtTrueZero, 'host.tscAtTrueZero');
     this.#clocksource = api.clocksourceKhz(this.#tscKhz);
+    this.#userTickCycles = options.tickCycles !== undefined;
     this.#tickCycles = options.tickCycles === undefined ? cycleInterval(this.#clocksource.mult, this.#clocksource.shift) : aU64(options.tickCycles, 'host.tickCycles');
+    this.trueKhz = this.#tscKhz;
+    this.maxGuestTscKhz = this.caps.hasTscControl ? api.maxGuestTscKhz(this.#tscKhz, this.caps.maxRatio, this.caps.frac) : 0;
   }
 
   /** tsc_khz (what KVM's get_cpu_tsc_khz returns on a constant-TSC host). */
@@ -121,10 +130,6 @@ export class Host {
   /** kvm_get_time_scale(10^9, tsc_khz·1000): the host-side pvclock factors (definition C). */
   get hostTimeScale(): TimeScale {
     return this.api.getTimeScale(NSEC_PER_SEC, BigInt(this.#tscKhz) * 1000n);
-  }
-  /** kvm_caps.max_guest_tsc_khz (0 without hardware scaling, as KVM leaves it). */
-  get maxGuestTscKhz(): number {
-    return this.caps.hasTscControl ? this.api.maxGuestTscKhz(this.#tscKhz, this.caps.maxRatio, this.caps.frac) : 0;
   }
 
   /** The mutable part of the host, for transactional model operations. */
@@ -177,11 +182,11 @@ export class Host {
   }
 
   /**
-   * True time at host TSC h, ns since this host's true zero: (h − tscAtTrueZero)·10^6/tsc_khz,
-   * floored. The TSC is taken to run at exactly tsc_khz (a model assumption).
+   * True time at host TSC h, ns since this host's true zero: (h − tscAtTrueZero)·10^6/trueKhz,
+   * floored. The TSC is taken to run at exactly its initial tsc_khz (a model assumption).
    */
   trueNs(h: bigint): bigint {
-    return ((h - this.tscAtTrueZero) * 1_000_000n) / BigInt(this.#tscKhz);
+    return floorDiv((h - this.tscAtTrueZero) * 1_000_000n, BigInt(this.trueKhz));
   }
 
   /**
@@ -190,17 +195,17 @@ export class Host {
    */
   realtimeNs(h: bigint): bigint {
     const t = this.trueNs(h);
-    return BigInt.asUintN(64, this.realtimeOffsetNs + t + (t * BigInt(this.realtimeErrorPpb)) / NSEC_PER_SEC);
+    return BigInt.asUintN(64, this.realtimeOffsetNs + t + floorDiv(t * BigInt(this.realtimeErrorPpb), NSEC_PER_SEC));
   }
 
   /** Host TSC at a true time (ns since this host's true zero), floored. */
   tscAtTrueNs(ns: bigint): bigint {
-    return this.tscAtTrueZero + (ns * BigInt(this.#tscKhz)) / 1_000_000n;
+    return this.tscAtTrueZero + floorDiv(ns * BigInt(this.trueKhz), 1_000_000n);
   }
 
-  /** Host TSC value `seconds` after `from` at tsc_khz (the spec's h = M + khz·1000·s). */
+  /** Host TSC value `seconds` after `from` at the TSC's rate (the spec's h = M + khz·1000·s). */
   tscAfterSeconds(from: bigint, seconds: bigint): bigint {
-    return from + BigInt(this.#tscKhz) * 1000n * seconds;
+    return from + BigInt(this.trueKhz) * 1000n * seconds;
   }
 
   /**
@@ -228,9 +233,10 @@ export class Host {
     this.#clocksource = next;
     this.#tscKhz = khz;
     this.#clocksourceKind = kind;
-    if (this.#tickCycles !== 0n) this.#tickCycles = cycleInterval(next.mult, next.shift);
+    if (!this.#userTickCycles) this.#tickCycles = cycleInterval(next.mult, next.shift);
   }
 }
+
 
 /** The realtime frequency error: an integer number of ppb within ±10^9. */
 function aRealtimeError(v: unknown): number {

@@ -12,7 +12,8 @@
 import type { KvmclockApi } from '../api.js';
 import { parseDurationNs } from '../duration.js';
 import { ArgumentRangeError, ArgumentTypeError, KernelRuleError, isKvmclockError, type KvmclockError } from '../errors.js';
-import { aBool, aS64, aU32, aU64 } from '../validate.js';
+import { KVM_CLOCK_REALTIME } from '../units.js';
+import { aBool, aS32, aS64, aU32, aU64 } from '../validate.js';
 import { Host, type HostOptions } from './host.js';
 import { aPvclockRecord, type PvclockRecord } from './pvclock-record.js';
 import { type KvmClockData, type TscMatchingRule, Vm } from './vm.js';
@@ -30,7 +31,9 @@ export type TimelineEvent =
   | { readonly at: bigint; readonly type: 'getClockGuest'; readonly vcpu: number }
   /** `record` omitted: the record of the last successful getClockGuest. */
   | { readonly at: bigint; readonly type: 'setClockGuest'; readonly vcpu: number; readonly record?: PvclockRecord }
-  | { readonly at: bigint; readonly type: 'resnapshot'; readonly variant: 'legacy' | 'continuous' }
+  | { readonly at: bigint; readonly type: 'resnapshot'; readonly variant: 'legacy' | 'continuous'; readonly vcpu: number }
+  | { readonly at: bigint; readonly type: 'clockUpdate' }
+  | { readonly at: bigint; readonly type: 'kvmclockCtrl'; readonly vcpu: number }
   | { readonly at: bigint; readonly type: 'clocksourceChange'; readonly to: 'tsc' | 'other'; readonly tscKhz?: number }
   | { readonly at: bigint; readonly type: 'run' }
   | { readonly at: bigint; readonly type: 'sample' };
@@ -49,6 +52,8 @@ export const EVENT_TYPES: readonly TimelineEventType[] = [
   'getClockGuest',
   'setClockGuest',
   'resnapshot',
+  'clockUpdate',
+  'kvmclockCtrl',
   'clocksourceChange',
   'run',
   'sample',
@@ -182,8 +187,10 @@ function isKernelFailure(e: unknown): e is KvmclockError {
   return isKvmclockError(e) && e.code !== 'range' && e.code !== 'type' && e.code !== 'internal';
 }
 
+/** Name the event in an argument error: `"vcpu" expected …` becomes `"events[3].vcpu" expected …`. */
 function prefixed(e: KvmclockError, where: string): KvmclockError {
-  e.message = `${where}: ${e.message}`;
+  const argument = (e as { argument?: string }).argument;
+  e.message = argument !== undefined && e.message.startsWith(`"${argument}"`) ? `"${where}.${argument}"${e.message.slice(argument.length + 2)}` : `${where}: ${e.message}`;
   return e;
 }
 
@@ -217,7 +224,11 @@ function applyEvent(vm: Vm, e: TimelineEvent, out: { clockData?: KvmClockData; r
       return vm.setClockGuest(e.vcpu, e.at, record);
     }
     case 'resnapshot':
-      return vm.resnapshot(e.at, e.variant);
+      return vm.resnapshot(e.at, e.variant, e.vcpu);
+    case 'clockUpdate':
+      return vm.clockUpdate(e.at);
+    case 'kvmclockCtrl':
+      return vm.markGuestStopped(e.vcpu);
     case 'clocksourceChange':
       return vm.hostClocksourceChange(e.at, e.to, e.tscKhz);
     case 'run':
@@ -237,17 +248,25 @@ function applyEvent(vm: Vm, e: TimelineEvent, out: { clockData?: KvmClockData; r
  */
 export function parseTimeline(doc: unknown): Timeline {
   const root = aObject(doc, 'timeline');
+  onlyKeys(root, 'timeline', ['description', 'host', 'start', 'guestTscKhz', 'tscMatchingRule', 'guestStableBit', 'vcpus', 'events']);
   const hostIn = aObject(root.host, 'host');
+  onlyKeys(hostIn, 'host', ['tscKhz', 'vendor', 'hasTscControl', 'tscTolerancePpm', 'offsBootNs', 'realtimeOffsetNs', 'realtimeErrorPpb', 'tickCycles']);
   const vendor = hostIn.vendor;
   if (typeof vendor !== 'string' || !(VENDORS as readonly string[]).includes(vendor)) throw ArgumentRangeError.choice('host.vendor', VENDORS, String(vendor));
+  const start = root.start === undefined ? DEFAULT_START : aU64(aBigInt(root.start, 'start'), 'start');
   const host: HostOptions = {
+    // The host's raw clock (and true time) start at 0 at `start`, as on the standard reference.
+    rawClock: { cycleLast: start, rawSec: 0n, xtimeNsec: 0n },
     tscKhz: aKhz(hostIn.tscKhz, 'host.tscKhz'),
     vendor: vendor as Vendor,
     hasTscControl: hostIn.hasTscControl === undefined ? undefined : aBool(hostIn.hasTscControl, 'host.hasTscControl'),
     tscTolerancePpm: hostIn.tscTolerancePpm === undefined ? undefined : aU32(hostIn.tscTolerancePpm, 'host.tscTolerancePpm'),
     offsBootNs: hostIn.offsBootNs === undefined ? undefined : aS64(aBigInt(hostIn.offsBootNs, 'host.offsBootNs'), 'host.offsBootNs'),
+    realtimeOffsetNs: hostIn.realtimeOffsetNs === undefined ? undefined : aS64(aBigInt(hostIn.realtimeOffsetNs, 'host.realtimeOffsetNs'), 'host.realtimeOffsetNs'),
+    realtimeErrorPpb: hostIn.realtimeErrorPpb === undefined ? undefined : aS32(hostIn.realtimeErrorPpb, 'host.realtimeErrorPpb'),
+    tickCycles: hostIn.tickCycles === undefined ? undefined : aU64(aBigInt(hostIn.tickCycles, 'host.tickCycles'), 'host.tickCycles'),
   };
-  const start = root.start === undefined ? DEFAULT_START : aU64(aBigInt(root.start, 'start'), 'start');
+
   const vcpus = root.vcpus === undefined ? 1 : aU32(root.vcpus, 'vcpus');
   if (vcpus > 1024) throw new ArgumentRangeError('vcpus', 'count', 0n, 1024n, vcpus);
   const rule = root.tscMatchingRule;
@@ -277,9 +296,30 @@ export function parseTimeline(doc: unknown): Timeline {
 /** Default host TSC at VM creation: the spec's standard reference M = 10^12. */
 export const DEFAULT_START = 1_000_000_000_000n;
 
+/** The fields each event type takes besides `at`/`atTsc`/`type`. */
+const EVENT_FIELDS: Readonly<Record<TimelineEventType, readonly string[]>> = {
+  createVcpu: [],
+  setTscKhz: ['vcpu', 'khz'],
+  hostWriteTsc: ['vcpu', 'value'],
+  guestWriteTsc: ['vcpu', 'value'],
+  guestWriteTscAdjust: ['vcpu', 'value'],
+  setTscOffset: ['vcpu', 'offset'],
+  getClock: [],
+  setClock: ['clock', 'flags', 'realtime'],
+  getClockGuest: ['vcpu'],
+  setClockGuest: ['vcpu', 'record'],
+  resnapshot: ['variant', 'vcpu'],
+  clockUpdate: [],
+  kvmclockCtrl: ['vcpu'],
+  clocksourceChange: ['to', 'tscKhz'],
+  run: [],
+  sample: [],
+};
+
 function parseEvent(e: Record<string, unknown>, where: string, at: bigint): TimelineEvent {
   const type = e.type;
   if (typeof type !== 'string' || !(EVENT_TYPES as readonly string[]).includes(type)) throw ArgumentRangeError.choice(`${where}.type`, EVENT_TYPES, String(type));
+  onlyKeys(e, where, ['at', 'atTsc', 'type', ...EVENT_FIELDS[type as TimelineEventType]]);
   const vcpu = () => aU32(e.vcpu ?? 0, `${where}.vcpu`);
   const u64 = (k: string) => aU64(aBigInt(e[k], `${where}.${k}`), `${where}.${k}`);
   switch (type as TimelineEventType) {
@@ -297,14 +337,12 @@ function parseEvent(e: Record<string, unknown>, where: string, at: bigint): Time
       return { at, type: 'guestWriteTscAdjust', vcpu: vcpu(), value: aS64(aBigInt(e.value, `${where}.value`), `${where}.value`) };
     case 'setTscOffset':
       return { at, type: 'setTscOffset', vcpu: vcpu(), offset: u64('offset') };
-    case 'setClock':
-      return {
-        at,
-        type: 'setClock',
-        clock: u64('clock'),
-        flags: e.flags === undefined ? 0 : aU32(e.flags, `${where}.flags`),
-        realtime: e.realtime === undefined ? 0n : u64('realtime'),
-      };
+    case 'setClock': {
+      const flags = e.flags === undefined ? 0 : aU32(e.flags, `${where}.flags`);
+      // KVM_SET_CLOCK with REALTIME and realtime 0 would add the whole CLOCK_REALTIME value.
+      if (flags & KVM_CLOCK_REALTIME && e.realtime === undefined) throw new ArgumentTypeError(`${where}.realtime`, 'the source CLOCK_REALTIME (ns) when flags has KVM_CLOCK_REALTIME (4)', undefined);
+      return { at, type: 'setClock', clock: u64('clock'), flags, realtime: e.realtime === undefined ? 0n : u64('realtime') };
+    }
     case 'getClockGuest':
       return { at, type: 'getClockGuest', vcpu: vcpu() };
     case 'setClockGuest':
@@ -312,8 +350,12 @@ function parseEvent(e: Record<string, unknown>, where: string, at: bigint): Time
     case 'resnapshot': {
       const variant = e.variant ?? 'legacy';
       if (variant !== 'legacy' && variant !== 'continuous') throw ArgumentRangeError.choice(`${where}.variant`, ['legacy', 'continuous'], String(variant));
-      return { at, type: 'resnapshot', variant };
+      return { at, type: 'resnapshot', variant, vcpu: vcpu() };
     }
+    case 'clockUpdate':
+      return { at, type: 'clockUpdate' };
+    case 'kvmclockCtrl':
+      return { at, type: 'kvmclockCtrl', vcpu: vcpu() };
     case 'clocksourceChange': {
       const to = e.to;
       if (to !== 'tsc' && to !== 'other') throw ArgumentRangeError.choice(`${where}.to`, ['tsc', 'other'], String(to));
@@ -343,6 +385,13 @@ function instant(e: Record<string, unknown>, where: string, start: bigint, khz: 
   if (e.at === undefined) throw new ArgumentTypeError(`${where}.at`, 'a duration after start ("1d", "300ms", seconds) or "atTsc"', undefined);
   const ns = parseDurationNs(e.at, `${where}.at`);
   return aU64(start + (ns * BigInt(khz)) / 1_000_000n, `${where}.at`);
+}
+
+/** Reject keys a schema object does not define (a typo must not pass silently). */
+function onlyKeys(o: Record<string, unknown>, where: string, allowed: readonly string[]): void {
+  for (const key of Object.keys(o)) {
+    if (!allowed.includes(key)) throw ArgumentRangeError.choice(`${where}.${key}`, allowed, `unknown field ${key}`);
+  }
 }
 
 function aObject(v: unknown, name: string): Record<string, unknown> {

@@ -24,7 +24,14 @@ const lo64 = (x: bigint): bigint => BigInt.asUintN(64, x);
 const s64 = (x: bigint): bigint => BigInt.asIntN(64, x);
 
 /** Why the master clock is not in use (spec §7.1); empty when it is. */
-export type MasterClockBlocker = 'no-vcpus' | 'vcpus-not-matched' | 'host-clocksource-not-tsc' | 'backwards-tsc-observed' | 'boot-vcpu-old-kvmclock-msr';
+export type MasterClockBlocker =
+  | 'no-vcpus'
+  | 'vcpus-not-matched'
+  | 'host-clocksource-not-tsc'
+  | 'backwards-tsc-observed'
+  | 'boot-vcpu-old-kvmclock-msr'
+  /** Nothing blocks it now, but no master-clock update has run since the blocker went away. */
+  | 'awaiting-masterclock-update';
 
 /**
  * Which kvm_track_tsc_matching rule requests a master-clock update:
@@ -425,7 +432,18 @@ export class Vm {
     });
   }
 
-  /** Set or clear GUEST_STOPPED in a vCPU's record (KVM_KVMCLOCK_CTRL). */
+  /**
+   * The periodic kvmclock_sync work (every 300 s) and other per-vCPU clock updates: each
+   * vCPU's record is rewritten. With the master clock on this reuses the same (K, M) and
+   * changes nothing but the version; without it the records are re-based on "now".
+   */
+  clockUpdate(h: bigint): void {
+    this.#op(h, (at) => {
+      for (const v of this.#s.vcpus) this.#guestTimeUpdate(v, at);
+    });
+  }
+
+  /** KVM_KVMCLOCK_CTRL: set GUEST_STOPPED in a vCPU's record (the guest clears it on its next read). */
   markGuestStopped(id: number): void {
     const v = this.#vcpu(id);
     if (v.pvti === null) throw new KernelRuleError('EINVAL', `KVM_KVMCLOCK_CTRL returns -EINVAL: vCPU ${id} has no pvclock record`);
@@ -568,6 +586,14 @@ export class Vm {
 
   #blockers(): MasterClockBlocker[] {
     const s = this.#s;
+    const out = this.#currentBlockers();
+    if (!s.useMasterClock && out.length === 0) out.push('awaiting-masterclock-update');
+    return s.useMasterClock ? [] : out;
+  }
+
+  /** What would block the master clock if a snapshot were taken now. */
+  #currentBlockers(): MasterClockBlocker[] {
+    const s = this.#s;
     const out: MasterClockBlocker[] = [];
     if (s.vcpus.length === 0) out.push('no-vcpus');
     else if (s.nrVcpusMatchedTsc + 1 !== s.vcpus.length) out.push('vcpus-not-matched');
@@ -617,10 +643,10 @@ export class Vm {
     }
     v.lastGuestTsc = tscTimestamp;
     const previous = v.pvti;
-    const version = previous === null ? 2 : (previous.version + 2) >>> 0;
+    const version = previous === null ? 2 : (previous.version + 2) >>> 0; // stays even: odd only mid-update
     const stopped = previous === null ? 0 : previous.flags & PVCLOCK_GUEST_STOPPED;
     v.pvti = {
-      version: version & ~1,
+      version,
       tscTimestamp,
       systemTime: lo64(kernelNs + s.kvmclockOffset),
       tscToSystemMul: v.pvclockScale.mul,

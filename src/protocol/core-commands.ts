@@ -46,11 +46,11 @@ export const CORE_COMMANDS: readonly Command[] = [
     const r = api.clocksCalcMultShift(n(a), n(b), n(c));
     return [r.mult, r.shift];
   }),
-  cmd('clocksource_register', [['freq', 'u32'], ['scale', 'u32'], ['mask', 'u64']], ['mult', 'shift', 'maxadj', 'maxsec'], (api, [f, s, m]) => {
+  cmd('clocksource_register', [['freq', 'u32nz'], ['scale', 'u32nz'], ['mask', 'u64']], ['mult', 'shift', 'maxadj', 'maxsec'], (api, [f, s, m]) => {
     const r = api.clocksourceRegister(n(f), n(s), m);
     return [r.mult, r.shift, r.maxadj, r.maxsec];
   }),
-  cmd('clocksource_khz', [['khz', 'u32']], ['mult', 'shift', 'maxadj', 'maxsec'], (api, [k]) => {
+  cmd('clocksource_khz', [['khz', 'u32nz']], ['mult', 'shift', 'maxadj', 'maxsec'], (api, [k]) => {
     const r = api.clocksourceKhz(n(k));
     return [r.mult, r.shift, r.maxadj, r.maxsec];
   }),

@@ -8,7 +8,7 @@ import { type AbcInput, abc, resnapshotStep } from '../model/definitions.js';
 import { bool, cmd, type Command, num as n } from './types.js';
 
 const ABC_ARGS: Command['args'] = [
-  ['host_khz', 'u32'],
+  ['host_khz', 'u32nz'],
   ['user_khz', 'u32'],
   ['frac', 'frac'],
   ['max_ratio', 'u64'],
@@ -71,7 +71,7 @@ export const MODEL_COMMANDS: readonly Command[] = [
       ['pv_shift', 's8'],
       ['use_master', 'bool'],
       ['M', 'u64'],
-      ['K', 'u64'],
+      ['K', 'u64s64'], // master_kernel_ns is an s64 in the kernel
       ['kvmclock_offset', 's64'],
       ['l1_offset', 'u64'],
       ['ratio', 'u64'],

@@ -3,13 +3,17 @@ import type { KvmclockApi } from '../api.js';
 import { U64_MAX } from '../units.js';
 
 /** The C type of a protocol argument; it fixes the accepted range. */
-export type ArgKind = 'u64' | 's64' | 'u32' | 's32' | 'u8' | 's8' | 'mulshift' | 'shift64' | 'frac' | 'bool';
+export type ArgKind = 'u64' | 's64' | 'u32' | 'u32nz' | 's32' | 'u8' | 's8' | 'mulshift' | 'shift64' | 'frac' | 'bool' | 'u64s64';
 
 /** Inclusive range of each argument kind. */
 export const ARG_RANGE: Record<ArgKind, readonly [bigint, bigint]> = {
   u64: [0n, U64_MAX],
   s64: [-(1n << 63n), (1n << 63n) - 1n],
   u32: [0n, 0xffff_ffffn],
+  /** A u32 the kernel cannot take as 0 (a clocksource frequency or scale). */
+  u32nz: [1n, 0xffff_ffffn],
+  /** A 64-bit value given either as u64 or as s64 (the same bits modulo 2^64). */
+  u64s64: [-(1n << 63n), U64_MAX],
   s32: [-(1n << 31n), (1n << 31n) - 1n],
   u8: [0n, 255n],
   s8: [-128n, 127n],

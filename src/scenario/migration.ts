@@ -10,6 +10,7 @@
  * them to its own TSC (hosts boot at different times and run at different rates).
  */
 import type { KvmclockApi } from '../api.js';
+import { floorDiv } from '../rational.js';
 import { ArgumentRangeError, isKvmclockError } from '../errors.js';
 import { Host } from '../model/host.js';
 import { type PvclockRecord, readRecord } from '../model/pvclock-record.js';
@@ -392,8 +393,3 @@ function vcpuTscs(vm: Vm, h: bigint): bigint[] {
   return out;
 }
 
-/** ⌊a/b⌋ for b > 0 (BigInt division truncates toward zero). */
-function floorDiv(a: bigint, b: bigint): bigint {
-  const q = a / b;
-  return a % b !== 0n && a < 0n ? q - 1n : q;
-}

@@ -5,7 +5,7 @@
 import { formatDurationNs, parseDurationNs } from '../../duration.js';
 import { kvmclock } from '../../index.js';
 import { type ClockSummary, clockSummary } from '../../model/clock-summary.js';
-import { VENDORS, type Vendor } from '../../model/vendor.js';
+import { tscCaps, VENDORS, type Vendor } from '../../model/vendor.js';
 import { aU32, aU32NonZero } from '../../validate.js';
 import { type CliCommand, UsageError } from '../command.js';
 import { toJson } from '../json.js';
@@ -50,7 +50,13 @@ export const clockCommand: CliCommand = {
     const horizonNs = parseDurationNs(values.at ?? '1d', '--at');
     const tolerancePpm = values['tolerance-ppm'] === undefined ? undefined : aU32(intOption(values['tolerance-ppm'], '--tolerance-ppm'), '--tolerance-ppm');
     const api = kvmclock(backendOption(values.backend));
-    const s = clockSummary(api, { hostKhz, guestKhz, vendor, hasTscControl: !values['no-tsc-control'], tolerancePpm }, horizonNs);
+    const hasTscControl = !values['no-tsc-control'];
+    const caps = tscCaps(vendor, hasTscControl);
+    const maxGuest = hasTscControl ? api.maxGuestTscKhz(hostKhz, caps.maxRatio, caps.frac) : 0;
+    if (hasTscControl && guestKhz >= maxGuest) {
+      throw new UsageError(`--guest-khz ${guestKhz}: KVM_SET_TSC_KHZ returns -EINVAL at or above max_guest_tsc_khz ${maxGuest} (${vendor} host at ${hostKhz} kHz)`);
+    }
+    const s = clockSummary(api, { hostKhz, guestKhz, vendor, hasTscControl, tolerancePpm }, horizonNs);
     process.stdout.write(values.json ? `${toJson(s)}\n` : `${renderSummary(s)}\n`);
     return 0;
   },
