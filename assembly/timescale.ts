@@ -6,12 +6,17 @@ import { STATUS_HANG, STATUS_OK } from "./status";
 const TWO_POW_32: u64 = 0x1_0000_0000;
 const TWO_POW_31: u64 = 0x8000_0000;
 
+/** The packed result of timeScale for inputs on which the kernel loop never ends. */
+export const TIME_SCALE_HANG: u64 = 0xffff_ffff_ffff_ffff;
+
 /**
- * Returns STATUS_HANG when the kernel loop would never terminate (the reduced base is 0:
- * base_hz = 0, scaled_hz = 0 or scaled_hz = 2^63), else STATUS_OK with the shift (s8,
- * sign-extended) in resI0 and the mul (u32) in resI1. Any u64 inputs.
+ * kvm_get_time_scale packed as (u8 bits of the s8 shift) << 32 | mul, or TIME_SCALE_HANG
+ * when the kernel loop would never terminate (the reduced base is 0: base_hz = 0,
+ * scaled_hz = 0 or scaled_hz = 2^63). Any u64 inputs.
  */
-export function getTimeScale(scaledHz: u64, baseHz: u64): i32 {
+// @ts-ignore: decorator
+@inline
+export function timeScale(scaledHz: u64, baseHz: u64): u64 {
   // 1. Reduce the base below 2^32 and to at most twice the scaled value (which wraps).
   const limit = scaledHz << 1;
   let t = baseHz;
@@ -20,7 +25,7 @@ export function getTimeScale(scaledHz: u64, baseHz: u64): i32 {
     t >>= 1;
     shift--;
   }
-  if (t == 0) return STATUS_HANG;
+  if (t == 0) return TIME_SCALE_HANG;
   // 2. Reduce the scaled value below 2^32.
   let s = scaledHz;
   while (s >= TWO_POW_32) {
@@ -38,7 +43,18 @@ export function getTimeScale(scaledHz: u64, baseHz: u64): i32 {
     shift++;
   }
   // 5. s < t here, so the 0.32 quotient fits a u32.
-  setResI0(<i32><i8>shift);
-  setResI1(<i32>((s << 32) / t));
+  return (<u64>(<u8>shift) << 32) | ((s << 32) / t);
+}
+
+/**
+ * Returns STATUS_HANG when the kernel loop would never terminate (the reduced base is 0:
+ * base_hz = 0, scaled_hz = 0 or scaled_hz = 2^63), else STATUS_OK with the shift (s8,
+ * sign-extended) in resI0 and the mul (u32) in resI1. Any u64 inputs.
+ */
+export function getTimeScale(scaledHz: u64, baseHz: u64): i32 {
+  const packed = timeScale(scaledHz, baseHz);
+  if (packed == TIME_SCALE_HANG) return STATUS_HANG;
+  setResI0(<i32><i8>(packed >> 32));
+  setResI1(<i32>packed);
   return STATUS_OK;
 }

@@ -75,6 +75,18 @@ export interface KvmclockApi {
   scaleTscBatch(tsc: BigUint64Array, ratio: bigint, frac: number, out?: BigUint64Array): BigUint64Array;
   readL1TscBatch(hostTsc: BigUint64Array, offset: bigint, ratio: bigint, frac: number, out?: BigUint64Array): BigUint64Array;
   mulU64U64ShrBatch(a: BigUint64Array, b: BigUint64Array, shift: number, out?: BigUint64Array): BigUint64Array;
+  /**
+   * Definition B of the KVM clock (spec §7: what the guest's kvmclock reads) at each host TSC
+   * value: the guest TSC g = lo64(l1Offset + kvm_scale_tsc(hostTsc[i], ratio, frac)), then
+   * system_time + pvclock_scale_delta(lo64(g − tsc_timestamp), mul, shift) from `pvclock`
+   * (validated like pvclockReadBatch's params, fields named `params.<field>`). l1Offset and
+   * ratio are u64, frac 0..63; `out` defaults to a new array and may be `hostTsc`.
+   * @example
+   * // 2.5 GHz host, 1.0 GHz VMX guest (ratio ⌊0.4·2^48⌋), pvclock from tgt_tsc_khz 999999:
+   * guestKvmclockBatch(new BigUint64Array([2_500_000_000n]), 0n, 112589990684262n, 48,
+   *   { tscTimestamp: 0n, systemTime: 0n, mul: 2147485795, shift: 1 }) // [1000000998n]
+   */
+  guestKvmclockBatch(hostTsc: BigUint64Array, l1Offset: bigint, ratio: bigint, frac: number, pvclock: PvclockParams, out?: BigUint64Array): BigUint64Array;
 }
 
 function outFor(input: BigUint64Array, out: unknown, name = 'out'): BigUint64Array {
@@ -170,16 +182,27 @@ export function createApi(b: Backend): KvmclockApi {
       b.mulU64U64ShrBatch(x, y, s, o);
       return o;
     },
+    guestKvmclockBatch(hostTsc, l1Offset, ratio, frac, pvclock, out) {
+      const input = aU64Array(hostTsc, 'host_tsc');
+      const off = aU64(l1Offset, 'l1_offset');
+      const r = aU64(ratio, 'ratio');
+      const f = aFrac(frac, 'frac');
+      const p = aPvclockParams(pvclock);
+      const o = outFor(input, out);
+      b.guestKvmclockBatch(input, off, r, f, p, o);
+      return o;
+    },
   };
 }
 
-function aPvclockParams(p: unknown): PvclockParams {
-  if (typeof p !== 'object' || p === null) throw new ArgumentTypeError('params', 'object {tscTimestamp, systemTime, mul, shift}', p);
+/** A pvclock record {tscTimestamp, systemTime, mul, shift} (u64, u64, u32, s8), validated. */
+export function aPvclockParams(p: unknown, name = 'params'): PvclockParams {
+  if (typeof p !== 'object' || p === null) throw new ArgumentTypeError(name, 'object {tscTimestamp, systemTime, mul, shift}', p);
   const r = p as Record<string, unknown>;
   return {
-    tscTimestamp: aU64(r.tscTimestamp, 'params.tscTimestamp'),
-    systemTime: aU64(r.systemTime, 'params.systemTime'),
-    mul: aU32(r.mul, 'params.mul'),
-    shift: aS8(r.shift, 'params.shift'),
+    tscTimestamp: aU64(r.tscTimestamp, `${name}.tscTimestamp`),
+    systemTime: aU64(r.systemTime, `${name}.systemTime`),
+    mul: aU32(r.mul, `${name}.mul`),
+    shift: aS8(r.shift, `${name}.shift`),
   };
 }

@@ -72,7 +72,23 @@ export interface PvclockParams {
   readonly shift: number;
 }
 
+/** kvm_get_time_scale results for a batch of base frequencies. */
+export interface TimeScaleBatch {
+  /** The s8 pre-shift of each element. */
+  readonly shift: Int8Array;
+  /** The u32 0.32 multiplier of each element. */
+  readonly mul: Uint32Array;
+}
+
 export type BackendName = 'reference' | 'wasm';
+
+/**
+ * The message of the `hang` error of a getTimeScaleBatch element, identical on both
+ * backends: it names the element and the kernel condition.
+ */
+export function timeScaleBatchHangRule(index: number, scaledHz: bigint, baseHz: bigint): string {
+  return `kvm_get_time_scale never terminates for element ${index} (scaled_hz ${scaledHz}, base_hz ${baseHz}): base_hz reduces to 0 (base_hz = 0, or 2·scaled_hz wraps to 0 for scaled_hz = 0 or 2^63)`;
+}
 
 export interface Backend {
   readonly name: BackendName;
@@ -130,4 +146,16 @@ export interface Backend {
   scaleTscBatch(tsc: BigUint64Array, ratio: bigint, frac: number, out: BigUint64Array): void;
   readL1TscBatch(hostTsc: BigUint64Array, offset: bigint, ratio: bigint, frac: number, out: BigUint64Array): void;
   mulU64U64ShrBatch(a: BigUint64Array, b: BigUint64Array, shift: number, out: BigUint64Array): void;
+  /**
+   * Definition B of the KVM clock (spec §7) at each host TSC value: the guest TSC
+   * g = lo64(l1Offset + kvm_scale_tsc(hostTsc[i], ratio, frac)), then the pvclock read of g
+   * with `pvclock` (the record the guest was given).
+   */
+  guestKvmclockBatch(hostTsc: BigUint64Array, l1Offset: bigint, ratio: bigint, frac: number, pvclock: PvclockParams, out: BigUint64Array): void;
+  /**
+   * kvm_get_time_scale(scaledHz, baseHz[i]) into outShift[i] / outMul[i]. Throws
+   * KernelRuleError `hang` (message from {@link timeScaleBatchHangRule}) at the first element
+   * on which the kernel loop never ends; the elements before it are written.
+   */
+  getTimeScaleBatch(scaledHz: bigint, baseHz: BigUint64Array, outShift: Int8Array, outMul: Uint32Array): void;
 }

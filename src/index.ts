@@ -12,7 +12,8 @@ import { ArgumentRangeError, ArgumentTypeError } from './errors.js';
 import { referenceBackend } from './reference/index.js';
 import { wasmBackend } from './wasm/index.js';
 
-export type { Backend, BackendName, ClocksourceParams, GuestRead, MultShift, PvclockParams, SetTscKhzResult, TimeScale, WallClock } from './backend.js';
+export type { Backend, BackendName, ClocksourceParams, GuestRead, MultShift, PvclockParams, SetTscKhzResult, TimeScale, TimeScaleBatch, WallClock } from './backend.js';
+export type { BatchEngine } from './wasm/instance.js';
 export type { KvmclockApi } from './api.js';
 export * from './errors.js';
 export * from './units.js';
@@ -70,4 +71,5 @@ export const {
   scaleTscBatch,
   readL1TscBatch,
   mulU64U64ShrBatch,
+  guestKvmclockBatch,
 } = wasm;

@@ -101,6 +101,10 @@ const TABLE: Record<Method, Entry> = {
   scaleTscBatch: { args: [['tsc', 'array'], ['ratio', 'u64'], ['frac', 'frac'], ['out', 'out']], valid: () => [A3(), 1n << 47n, 48, new BigUint64Array(3)] },
   readL1TscBatch: { args: [['host_tsc', 'array'], ['offset', 'u64'], ['ratio', 'u64'], ['frac', 'frac'], ['out', 'out']], valid: () => [A3(), 5n, 1n << 47n, 48, new BigUint64Array(3)] },
   mulU64U64ShrBatch: { args: [['a', 'array'], ['b', 'arrayB'], ['shift', 'mulShift'], ['out', 'out']], valid: () => [A3(), A3(), 1, new BigUint64Array(3)] },
+  guestKvmclockBatch: {
+    args: [['host_tsc', 'array'], ['l1_offset', 'u64'], ['ratio', 'u64'], ['frac', 'frac'], ['params', 'params'], ['out', 'out']],
+    valid: () => [A3(), 5n, 1n << 47n, 48, PARAMS(), new BigUint64Array(3)],
+  },
 };
 
 /** pvclockReadBatch's params object: its fields are validated like arguments, named `params.<field>`. */

@@ -318,6 +318,19 @@ const BATCH: Record<Extract<Method, `${string}Batch`>, BatchSpec> = {
     invoke: (api, [a, b], [shift], out) => api.mulU64U64ShrBatch(a, b, shift as number, out),
     scalar: (api, [a, b], [shift]) => api.mulU64U64Shr(a, b, shift as number),
   },
+  guestKvmclockBatch: {
+    inputs: 1,
+    params: (s) =>
+      fc.tuple(u64, fracAndRatio(s), u64, u64, pvclockMulShift()).map(([off, [f, r], ts, st, [mul, shift]]) => [off, r, f, { tscTimestamp: ts, systemTime: st, mul, shift }]),
+    sweep: ALL_FRAC,
+    elements: () => u64,
+    invoke: (api, [h], [off, ratio, frac, p], out) =>
+      api.guestKvmclockBatch(h, off as bigint, ratio as bigint, frac as number, p as Parameters<KvmclockApi['guestKvmclockBatch']>[4], out),
+    scalar: (api, [h], [off, ratio, frac, p]) => {
+      const q = p as { tscTimestamp: bigint; systemTime: bigint; mul: number; shift: number };
+      return api.pvclockRead(api.readL1Tsc(h, off as bigint, ratio as bigint, frac as number), q.tscTimestamp, q.systemTime, q.mul, q.shift);
+    },
+  },
 };
 
 interface BatchCase {

@@ -2,7 +2,8 @@
  * The BigInt reference backend: the definition of correctness. Each function mirrors
  * the kernel's C semantics literally (see the modules it is assembled from).
  */
-import type { Backend } from '../backend.js';
+import { timeScaleBatchHangRule, type Backend } from '../backend.js';
+import { KernelRuleError, isKvmclockError } from '../errors.js';
 import { clocksCalcMultShift, clocksourceRegister, cyc2ns, kvmBaseNs, rawNs } from './clocksource.js';
 import { setClock, syncWindow, wallClock } from './ioctl.js';
 import { mulS64U64Shr, mulU64U32Div, mulU64U32DivGeneric, mulU64U32Shr, mulU64U64Shr } from './mul64.js';
@@ -55,5 +56,21 @@ export const referenceBackend: Backend = {
   },
   mulU64U64ShrBatch(a, b, shift, out) {
     for (let i = 0; i < a.length; i++) out[i] = mulU64U64Shr(a[i], b[i], shift);
+  },
+  guestKvmclockBatch(hostTsc, l1Offset, ratio, frac, { tscTimestamp, systemTime, mul, shift }, out) {
+    for (let i = 0; i < hostTsc.length; i++) out[i] = pvclockRead(readL1Tsc(hostTsc[i], l1Offset, ratio, frac), tscTimestamp, systemTime, mul, shift);
+  },
+  getTimeScaleBatch(scaledHz, baseHz, outShift, outMul) {
+    for (let i = 0; i < baseHz.length; i++) {
+      let t;
+      try {
+        t = getTimeScale(scaledHz, baseHz[i]);
+      } catch (e) {
+        if (isKvmclockError(e) && e.code === 'hang') throw new KernelRuleError('hang', timeScaleBatchHangRule(i, scaledHz, baseHz[i]));
+        throw e;
+      }
+      outShift[i] = t.shift;
+      outMul[i] = t.mul;
+    }
   },
 };

@@ -4,18 +4,19 @@
  * turn the module's status codes into the typed errors the interface documents.
  * Arguments are assumed validated by the caller (src/api.ts), as the interface states.
  */
-import type {
-  Backend,
-  ClocksourceParams,
-  GuestRead,
-  MultShift,
-  PvclockParams,
-  SetTscKhzResult,
-  TimeScale,
-  WallClock,
+import {
+  timeScaleBatchHangRule,
+  type Backend,
+  type ClocksourceParams,
+  type GuestRead,
+  type MultShift,
+  type PvclockParams,
+  type SetTscKhzResult,
+  type TimeScale,
+  type WallClock,
 } from '../backend.js';
 import { ArithmeticFaultError, InternalError, KernelRuleError } from '../errors.js';
-import { batchViews, wasmExports, type BatchViews, type KvmclockExports } from './instance.js';
+import { batchExports, viewsOf, wasmExports, type BatchViews, type KvmclockExports } from './instance.js';
 
 /** Status codes returned by fallible exports; mirrors assembly/status.ts (checked by a test). */
 export const WasmStatus = {
@@ -71,27 +72,22 @@ function wasmMulU64U32Div(w: KvmclockExports, a: bigint, mul: number, div: numbe
  * (disjoint or identical arrays only: a partially overlapping view could be overwritten
  * before it is read).
  */
-function runBatch(input: BigUint64Array, out: BigUint64Array, compute: (len: number) => void): void {
+function runBatch(w: KvmclockExports, input: BigUint64Array, out: BigUint64Array, compute: (len: number) => void): void {
   const n = input.length;
-  let views: BatchViews = batchViews();
+  let views: BatchViews = viewsOf(w);
   for (let i = 0; i < n; i += views.capacity) {
     const len = Math.min(views.capacity, n - i);
     views.a.set(len === n ? input : input.subarray(i, i + len));
     compute(len);
-    views = batchViews(); // unchanged unless memory grew during the call
+    views = viewsOf(w); // unchanged unless memory grew during the call
     out.set(len === views.capacity ? views.a : views.a.subarray(0, len), i);
   }
 }
 
-/**
- * {@link Backend} implemented by the embedded AssemblyScript module (instantiated lazily on
- * the first call). Kernel-defined failures throw ArithmeticFaultError / KernelRuleError
- * with the protocol codes; a Wasm trap (a kvmclock bug) throws InternalError.
- * @example
- * wasmBackend.getTimeScale(1_000_000_000n, 2_500_000_000n) // { shift: -1, mul: 3435973836 }
- * wasmBackend.tscRatio(1_000_000, 2_500_000, 48, 2n ** 64n - 1n) // 112589990684262n
- */
-export const wasmBackend: Backend = {
+type BatchForm = 'pvclockReadBatch' | 'pvclockScaleDeltaBatch' | 'scaleTscBatch' | 'readL1TscBatch' | 'mulU64U64ShrBatch' | 'guestKvmclockBatch' | 'getTimeScaleBatch';
+
+// The scalar forms: always the scalar module's exports.
+const scalarForms: Omit<Backend, BatchForm> = {
   name: 'wasm',
 
   mulU64U32Shr(a, mul, shift) {
@@ -259,36 +255,79 @@ export const wasmBackend: Backend = {
     w.wallClock(wallNs);
     return { sec: w.resI0.value >>> 0, nsec: w.resI1.value >>> 0, secHi: w.resI2.value >>> 0 };
   },
-
-  pvclockReadBatch(tsc, params: PvclockParams, out) {
-    const w = wasmExports();
-    const { tscTimestamp, systemTime, mul, shift } = params;
-    runBatch(tsc, out, (len) => w.pvclockReadBatch(len, tscTimestamp, systemTime, mul, shift));
-  },
-
-  pvclockScaleDeltaBatch(delta, mul, shift, out) {
-    const w = wasmExports();
-    runBatch(delta, out, (len) => w.pvclockScaleDeltaBatch(len, mul, shift));
-  },
-
-  scaleTscBatch(tsc, ratio, frac, out) {
-    const w = wasmExports();
-    runBatch(tsc, out, (len) => w.scaleTscBatch(len, ratio, frac));
-  },
-
-  readL1TscBatch(hostTsc, offset, ratio, frac, out) {
-    const w = wasmExports();
-    runBatch(hostTsc, out, (len) => w.readL1TscBatch(len, offset, ratio, frac));
-  },
-
-  mulU64U64ShrBatch(a, b, shift, out) {
-    const w = wasmExports();
-    // Buffer B takes the second operand chunk matching the chunk runBatch puts in A.
-    let start = 0;
-    runBatch(a, out, (len) => {
-      batchViews().b.set(start === 0 && len === b.length ? b : b.subarray(start, start + len));
-      w.mulU64U64ShrBatch(len, shift);
-      start += len;
-    });
-  },
 };
+
+/**
+ * The batch forms over the exports `w()` returns, chunk by chunk through its buffers.
+ * @internal used by {@link wasmBackend} and by benchmarks that pin one build.
+ */
+export function wasmBatchForms(w: () => KvmclockExports): Pick<Backend, BatchForm> {
+  return {
+    pvclockReadBatch(tsc, params: PvclockParams, out) {
+      const e = w();
+      const { tscTimestamp, systemTime, mul, shift } = params;
+      runBatch(e, tsc, out, (len) => e.pvclockReadBatch(len, tscTimestamp, systemTime, mul, shift));
+    },
+
+    pvclockScaleDeltaBatch(delta, mul, shift, out) {
+      const e = w();
+      runBatch(e, delta, out, (len) => e.pvclockScaleDeltaBatch(len, mul, shift));
+    },
+
+    scaleTscBatch(tsc, ratio, frac, out) {
+      const e = w();
+      runBatch(e, tsc, out, (len) => e.scaleTscBatch(len, ratio, frac));
+    },
+
+    readL1TscBatch(hostTsc, offset, ratio, frac, out) {
+      const e = w();
+      runBatch(e, hostTsc, out, (len) => e.readL1TscBatch(len, offset, ratio, frac));
+    },
+
+    mulU64U64ShrBatch(a, b, shift, out) {
+      const e = w();
+      // Buffer B takes the second operand chunk matching the chunk runBatch puts in A.
+      let start = 0;
+      runBatch(e, a, out, (len) => {
+        viewsOf(e).b.set(start === 0 && len === b.length ? b : b.subarray(start, start + len));
+        e.mulU64U64ShrBatch(len, shift);
+        start += len;
+      });
+    },
+
+    guestKvmclockBatch(hostTsc, l1Offset, ratio, frac, { tscTimestamp, systemTime, mul, shift }, out) {
+      const e = w();
+      runBatch(e, hostTsc, out, (len) => e.guestKvmclockBatch(len, l1Offset, ratio, frac, tscTimestamp, systemTime, mul, shift));
+    },
+
+    getTimeScaleBatch(scaledHz, baseHz, outShift, outMul) {
+      const e = w();
+      const n = baseHz.length;
+      for (let i = 0; i < n; ) {
+        const views = viewsOf(e);
+        const len = Math.min(views.capacity, n - i);
+        views.a.set(baseHz.subarray(i, i + len));
+        const done = e.getTimeScaleBatch(len, scaledHz);
+        // Results: u32 muls at the start of buffer B, s8 shifts after capacity u32s.
+        const b = e.memory.buffer;
+        const base = e.batchBufferB();
+        outMul.set(new Uint32Array(b, base, done), i);
+        outShift.set(new Int8Array(b, base + 4 * views.capacity, done), i);
+        if (done !== len) throw new KernelRuleError('hang', timeScaleBatchHangRule(i + done, scaledHz, baseHz[i + done]));
+        i += len;
+      }
+    },
+  };
+}
+
+/**
+ * {@link Backend} implemented by the embedded AssemblyScript modules (instantiated lazily on
+ * the first call). Scalar calls run on the scalar module; batch forms run on the SIMD module
+ * when the engine supports Wasm SIMD and on the scalar module otherwise
+ * ({@link wasmBatchEngine} says which). Kernel-defined failures throw ArithmeticFaultError /
+ * KernelRuleError with the protocol codes; a Wasm trap (a kvmclock bug) throws InternalError.
+ * @example
+ * wasmBackend.getTimeScale(1_000_000_000n, 2_500_000_000n) // { shift: -1, mul: 3435973836 }
+ * wasmBackend.tscRatio(1_000_000, 2_500_000, 48, 2n ** 64n - 1n) // 112589990684262n
+ */
+export const wasmBackend: Backend = { ...scalarForms, ...wasmBatchForms(batchExports) };

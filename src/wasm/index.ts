@@ -1,3 +1,3 @@
 /** The WebAssembly backend (`kvmclock/wasm`). */
 export { wasmBackend } from './backend.js';
-export { wasmInfo } from './instance.js';
+export { setWasmBatchEngine, wasmBatchEngine, wasmInfo, type BatchEngine } from './instance.js';

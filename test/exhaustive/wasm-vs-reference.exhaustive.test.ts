@@ -437,6 +437,13 @@ const BATCH_GEN: Record<Extract<Method, `${string}Batch`>, (g: Rng) => BatchRun>
     const s = g.int(0, 127);
     return { params: [s], call: (api, a, b, o) => api.mulU64U64ShrBatch(a, b, s, o) };
   },
+  guestKvmclockBatch: (g) => {
+    const f = g.frac();
+    const r = g.ratio(f);
+    const off = g.u64();
+    const p = { tscTimestamp: g.u64(), systemTime: g.u64(), mul: g.mul(), shift: g.s8() };
+    return { params: [off, r, f, p], call: (api, a, _b, o) => api.guestKvmclockBatch(a, off, r, f, p, o) };
+  },
 };
 
 describe(`wasm ≡ reference, ≥ ${CASES} elements per batch function`, () => {

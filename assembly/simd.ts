@@ -1,0 +1,461 @@
+// v128 bodies of the batch kernels (batch.ts calls them only when the module is built
+// with SIMD, i.e. ASC_FEATURE_SIMD: the "simd" target of asconfig.json). Every kernel
+// works in place on a buffer of u64, handles four elements (two v128) per step and
+// finishes the last 0..3 elements with the scalar functions, so any n is exact.
+//
+// How the arithmetic maps to Wasm SIMD: there is no 64x64 multiply-high, so every u64
+// is split into its 32-bit halves with one i32x4 shuffle per four elements (evens: low
+// halves, odds: high halves), and the 32x32->64 partial products come from
+// i64x2.extmul_{low,high}_i32x4_u. Loop-invariant vectors (splatted parameters) are
+// stored in the scratch area `K` and re-loaded in the loops: a load folds into the
+// instruction that uses it, whereas V8 otherwise re-splats them on every iteration.
+import { mulU64U64Shr } from "./mul128";
+import { readClock, scaleDelta } from "./pvclock";
+import { readL1, scale } from "./tsc";
+
+const K: usize = memory.data(128, 16);
+// @ts-ignore: decorator
+@inline const K_TSC_TIMESTAMP: usize = 0;
+// @ts-ignore: decorator
+@inline const K_SYSTEM_TIME: usize = 16;
+// @ts-ignore: decorator
+@inline const K_MUL: usize = 32;
+// @ts-ignore: decorator
+@inline const K_RATIO_LO: usize = 48;
+// @ts-ignore: decorator
+@inline const K_RATIO_HI: usize = 64;
+// @ts-ignore: decorator
+@inline const K_OFFSET: usize = 80;
+// @ts-ignore: decorator
+@inline const K_STEP: usize = 96;
+
+// @ts-ignore: decorator
+@inline
+function setK(slot: usize, v: v128): void {
+  v128.store(K + slot, v);
+}
+
+// @ts-ignore: decorator
+@inline
+function getK(slot: usize): v128 {
+  return v128.load(K + slot);
+}
+
+/** The low 32 bits of each u64 lane. */
+// @ts-ignore: decorator
+@inline
+function lo32Mask(): v128 {
+  return i64x2(0xffff_ffff, 0xffff_ffff);
+}
+
+// Low halves of the four u64 in (a, b): [a0, a1, b0, b1] as u32 lanes.
+// @ts-ignore: decorator
+@inline
+function evens(a: v128, b: v128): v128 {
+  return i32x4.shuffle(a, b, 0, 2, 4, 6);
+}
+
+// High halves of the four u64 in (a, b).
+// @ts-ignore: decorator
+@inline
+function odds(a: v128, b: v128): v128 {
+  return i32x4.shuffle(a, b, 1, 3, 5, 7);
+}
+
+// Lanes 0,1 (upper = false) or 2,3 (upper = true) of x times those of y, as two u64.
+// `upper` is a literal at every call site, so only one branch is compiled in.
+// @ts-ignore: decorator
+@inline
+function mul32x2(x: v128, y: v128, upper: bool): v128 {
+  return upper ? i64x2.extmul_high_i32x4_u(x, y) : i64x2.extmul_low_i32x4_u(x, y);
+}
+
+// bits 32..95 of d*m for the two u64 d whose halves are lanes (upper ? 2,3 : 0,1) of
+// lo/hi: (lo*m >> 32) + hi*m. mv holds m in every u32 lane.
+// @ts-ignore: decorator
+@inline
+function mulShr32(lo: v128, hi: v128, mv: v128, upper: bool): v128 {
+  return i64x2.add(i64x2.shr_u(mul32x2(lo, mv, upper), 32), mul32x2(hi, mv, upper));
+}
+
+// The exact 128-bit products of two u64 x (halves in lanes of xl/xh, see mulShr32) and
+// two u64 y (halves in yl/yh), returned as the low 64 bits of the product shifted right
+// by s, for 1 <= s <= 63 (t = 64 - s). Four 32x32 partial products combined through the
+// 32-bit column sums, as mul128.ts does per element.
+// @ts-ignore: decorator
+@inline
+function mul128Shr(xl: v128, xh: v128, yl: v128, yh: v128, s: i32, t: i32, upper: bool): v128 {
+  const m = lo32Mask();
+  const ll = mul32x2(xl, yl, upper);
+  const lh = mul32x2(xl, yh, upper);
+  const hl = mul32x2(xh, yl, upper);
+  const hh = mul32x2(xh, yh, upper);
+  // Column of bit 32: three terms below 2^32 each.
+  const mid = i64x2.add(i64x2.add(i64x2.shr_u(ll, 32), v128.and(lh, m)), v128.and(hl, m));
+  const hi = i64x2.add(i64x2.add(hh, i64x2.shr_u(lh, 32)), i64x2.add(i64x2.shr_u(hl, 32), i64x2.shr_u(mid, 32)));
+  const lo = v128.or(i64x2.shl(mid, 32), v128.and(ll, m));
+  return v128.or(i64x2.shr_u(lo, s), i64x2.shl(hi, t));
+}
+
+// The high 64 bits of the same product (a shift by 64), shifted right by a further r (0..63).
+// @ts-ignore: decorator
+@inline
+function mul128Hi(xl: v128, xh: v128, yl: v128, yh: v128, r: i32, upper: bool): v128 {
+  const m = lo32Mask();
+  const ll = mul32x2(xl, yl, upper);
+  const lh = mul32x2(xl, yh, upper);
+  const hl = mul32x2(xh, yl, upper);
+  const hh = mul32x2(xh, yh, upper);
+  const mid = i64x2.add(i64x2.add(i64x2.shr_u(ll, 32), v128.and(lh, m)), v128.and(hl, m));
+  const hi = i64x2.add(i64x2.add(hh, i64x2.shr_u(lh, 32)), i64x2.add(i64x2.shr_u(hl, 32), i64x2.shr_u(mid, 32)));
+  return i64x2.shr_u(hi, r);
+}
+
+// Stores the pvclock conversion of four deltas already pre-shifted (a: elements 0,1;
+// b: 2,3) at p: system_time + bits 32..95 of delta*mul.
+// @ts-ignore: decorator
+@inline
+function storeScaled4(p: usize, a: v128, b: v128, withSystemTime: bool): void {
+  const lo = evens(a, b);
+  const hi = odds(a, b);
+  let r0 = mulShr32(lo, hi, getK(K_MUL), false);
+  let r1 = mulShr32(lo, hi, getK(K_MUL), true);
+  if (withSystemTime) {
+    r0 = i64x2.add(r0, getK(K_SYSTEM_TIME));
+    r1 = i64x2.add(r1, getK(K_SYSTEM_TIME));
+  }
+  v128.store(p, r0);
+  v128.store(p, r1, 16);
+}
+
+/** End of the part of [buf, buf + 8n) that whole four-element steps cover. */
+// @ts-ignore: decorator
+@inline
+function end4(buf: usize, n: i32): usize {
+  return buf + ((<usize>n & ~3) << 3);
+}
+
+// How the pvclock pre-shift is applied; a literal at every call site.
+// @ts-ignore: decorator
+@inline const SHIFT_RIGHT: i32 = 0;
+// @ts-ignore: decorator
+@inline const SHIFT_LEFT: i32 = 1;
+/** Left by one as x + x: an ALU op instead of a shift, which would compete with the
+ *  shuffles of the multiplies for the same execution ports. */
+// @ts-ignore: decorator
+@inline const SHIFT_DOUBLE: i32 = 2;
+
+// The pre-shift of the u64 lanes of x by c in direction `how` (SHIFT_*).
+// @ts-ignore: decorator
+@inline
+function preShift2(x: v128, c: i32, how: i32): v128 {
+  if (how == SHIFT_RIGHT) return i64x2.shr_u(x, c);
+  if (how == SHIFT_DOUBLE) return i64x2.add(x, x);
+  return i64x2.shl(x, c);
+}
+
+// One four-element step of the pvclock kernels at p: minus tsc_timestamp and plus
+// system_time when `read`, the pre-shift by c in direction `how`. how and read are literals;
+// so is c in the loops specialised below, which V8 then emits as an immediate shift.
+// @ts-ignore: decorator
+@inline
+function pvclockStep(p: usize, c: i32, how: i32, read: bool): void {
+  let a = v128.load(p);
+  let b = v128.load(p, 16);
+  if (read) {
+    a = i64x2.sub(a, getK(K_TSC_TIMESTAMP));
+    b = i64x2.sub(b, getK(K_TSC_TIMESTAMP));
+  }
+  storeScaled4(p, preShift2(a, c, how), preShift2(b, c, how), read);
+}
+
+// The four-element loop of the pvclock kernels over [p, stop); returns where it stopped.
+// kvm_get_time_scale gives shift -1 for 2..4 GHz TSCs, -2 above, 0 for 1..2 GHz, +1 and +2
+// below: those get loops with an immediate shift, any other shift the general loop.
+// @ts-ignore: decorator
+@inline
+function pvclockLoop(p: usize, stop: usize, shift: i32, read: bool): usize {
+  if (shift == -1) for (; p < stop; p += 32) pvclockStep(p, 1, SHIFT_RIGHT, read);
+  else if (shift == -2) for (; p < stop; p += 32) pvclockStep(p, 2, SHIFT_RIGHT, read);
+  else if (shift == 0) for (; p < stop; p += 32) pvclockStep(p, 0, SHIFT_LEFT, read);
+  else if (shift == 1) for (; p < stop; p += 32) pvclockStep(p, 1, SHIFT_DOUBLE, read);
+  else if (shift == 2) for (; p < stop; p += 32) pvclockStep(p, 2, SHIFT_LEFT, read);
+  else if (shift < 0) {
+    // x86-64 masks the count to 6 bits.
+    const c = -shift & 63;
+    for (; p < stop; p += 32) pvclockStep(p, c, SHIFT_RIGHT, read);
+  } else {
+    const c = shift & 63;
+    for (; p < stop; p += 32) pvclockStep(p, c, SHIFT_LEFT, read);
+  }
+  return p;
+}
+
+/** In place: buf[i] = pvclock_read(buf[i], tscTimestamp, systemTime, mul, shift) for i < n. */
+export function pvclockReadSimd(buf: usize, n: i32, tscTimestamp: u64, systemTime: u64, mul: u32, shift: i32): void {
+  setK(K_TSC_TIMESTAMP, i64x2.splat(tscTimestamp));
+  setK(K_SYSTEM_TIME, i64x2.splat(systemTime));
+  setK(K_MUL, i32x4.splat(mul));
+  let p = pvclockLoop(buf, end4(buf, n), shift, true);
+  const end = buf + (<usize>n << 3);
+  for (; p < end; p += 8) store<u64>(p, readClock(load<u64>(p), tscTimestamp, systemTime, mul, shift));
+}
+
+/** In place: buf[i] = pvclock_scale_delta(buf[i], mul, shift) for i < n. */
+export function pvclockScaleDeltaSimd(buf: usize, n: i32, mul: u32, shift: i32): void {
+  setK(K_MUL, i32x4.splat(mul));
+  let p = pvclockLoop(buf, end4(buf, n), shift, false);
+  const end = buf + (<usize>n << 3);
+  for (; p < end; p += 8) store<u64>(p, scaleDelta(load<u64>(p), mul, shift));
+}
+
+// kvm_scale_tsc by the ratio in K of two of the four u64 whose halves are xl/xh (lanes
+// 0,1 or, upper, 2,3), plus the offset in K when withOffset. With the four 32x32 partial
+// products ll, lh, hl, hh of h*ratio, P = hh*2^64 + (lh + hl)*2^32 + ll, and
+// floor(P / 2^32) = (hh + xHi)*2^32 + xLo with xLo = lo32(lh) + lo32(hl) + hi32(ll) and
+// xHi = hi32(lh) + hi32(hl) (no bit is lost: xLo < 3*2^32). So for frac = 32 + e with
+// e in 0..31 (VMX 48, SVM 32): lo64(P >> frac) = ((hh + xHi) << (32 - e)) + (xLo >> e);
+// for frac in 1..31: lo64(P >> frac) = (hh << (64 - frac)) + ((lh + hl + hi32(ll)) << (32 - frac))
+// + (lo32(ll) >> frac), every term wrapping. `wide` (frac >= 32) is a literal at each call.
+// @ts-ignore: decorator
+@inline
+function scaleHalf(xl: v128, xh: v128, frac: i32, wide: bool, upper: bool, withOffset: bool): v128 {
+  const m = lo32Mask();
+  const rl = getK(K_RATIO_LO);
+  const rh = getK(K_RATIO_HI);
+  const ll = mul32x2(xl, rl, upper);
+  const lh = mul32x2(xl, rh, upper);
+  const hl = mul32x2(xh, rl, upper);
+  const hh = mul32x2(xh, rh, upper);
+  let r: v128;
+  if (wide) {
+    const e = frac - 32;
+    const xLo = i64x2.add(i64x2.add(v128.and(lh, m), v128.and(hl, m)), i64x2.shr_u(ll, 32));
+    const xHi = i64x2.add(i64x2.shr_u(lh, 32), i64x2.shr_u(hl, 32));
+    r = i64x2.add(i64x2.shl(i64x2.add(hh, xHi), 32 - e), i64x2.shr_u(xLo, e));
+  } else {
+    const x = i64x2.add(i64x2.add(lh, hl), i64x2.shr_u(ll, 32));
+    r = i64x2.add(i64x2.add(i64x2.shl(hh, 64 - frac), i64x2.shl(x, 32 - frac)), i64x2.shr_u(v128.and(ll, m), frac));
+  }
+  return withOffset ? i64x2.add(r, getK(K_OFFSET)) : r;
+}
+
+// @ts-ignore: decorator
+@inline
+function setRatio(ratio: u64): void {
+  setK(K_RATIO_LO, i32x4.splat(<u32>ratio));
+  setK(K_RATIO_HI, i32x4.splat(<u32>(ratio >> 32)));
+}
+
+/**
+ * In place: buf[i] = kvm_scale_tsc(buf[i], ratio, frac) (+ offset when withOffset: that
+ * is kvm_read_l1_tsc) for i < n. The identity ratio 2^frac is left to the caller; frac 0
+ * with another ratio (never used by a vendor) runs the scalar loop.
+ */
+// @ts-ignore: decorator
+@inline
+function scaleTscKernel(buf: usize, n: i32, offset: u64, ratio: u64, frac: u32, withOffset: bool): void {
+  let p = buf;
+  if (frac != 0) {
+    setRatio(ratio);
+    setK(K_OFFSET, i64x2.splat(offset));
+    const f = <i32>frac;
+    const stop = end4(buf, n);
+    if (f >= 32) {
+      for (; p < stop; p += 32) {
+        const a = v128.load(p);
+        const b = v128.load(p, 16);
+        const xl = evens(a, b);
+        const xh = odds(a, b);
+        v128.store(p, scaleHalf(xl, xh, f, true, false, withOffset));
+        v128.store(p, scaleHalf(xl, xh, f, true, true, withOffset), 16);
+      }
+    } else {
+      for (; p < stop; p += 32) {
+        const a = v128.load(p);
+        const b = v128.load(p, 16);
+        const xl = evens(a, b);
+        const xh = odds(a, b);
+        v128.store(p, scaleHalf(xl, xh, f, false, false, withOffset));
+        v128.store(p, scaleHalf(xl, xh, f, false, true, withOffset), 16);
+      }
+    }
+  }
+  const end = buf + (<usize>n << 3);
+  for (; p < end; p += 8) store<u64>(p, readL1(load<u64>(p), withOffset ? offset : 0, ratio, frac));
+}
+
+/** In place: buf[i] = kvm_scale_tsc(buf[i], ratio, frac) for i < n; frac in 0..63. */
+export function scaleTscSimd(buf: usize, n: i32, ratio: u64, frac: u32): void {
+  if (ratio == (<u64>1 << <u64>frac)) return; // identity ratio: nothing to do in place
+  scaleTscKernel(buf, n, 0, ratio, frac, false);
+}
+
+/** In place: buf[i] = kvm_read_l1_tsc(buf[i], offset, ratio, frac) for i < n; frac in 0..63. */
+export function readL1TscSimd(buf: usize, n: i32, offset: u64, ratio: u64, frac: u32): void {
+  if (ratio == (<u64>1 << <u64>frac)) {
+    addConstantSimd(buf, n, offset);
+    return;
+  }
+  scaleTscKernel(buf, n, offset, ratio, frac, true);
+}
+
+/** In place: buf[i] += k (wrapping) for i < n. */
+function addConstantSimd(buf: usize, n: i32, k: u64): void {
+  setK(K_OFFSET, i64x2.splat(k));
+  const stop = end4(buf, n);
+  let p = buf;
+  for (; p < stop; p += 32) {
+    v128.store(p, i64x2.add(v128.load(p), getK(K_OFFSET)));
+    v128.store(p, i64x2.add(v128.load(p, 16), getK(K_OFFSET)), 16);
+  }
+  const end = buf + (<usize>n << 3);
+  for (; p < end; p += 8) store<u64>(p, load<u64>(p) + k);
+}
+
+// g - tsc_timestamp for two of four host TSC values h (halves in xl/xh, see scaleHalf),
+// where g = l1Offset + scale(h) is the guest's TSC: K_OFFSET holds l1Offset - tsc_timestamp
+// (all wrapping), so that one add does both.
+// @ts-ignore: decorator
+@inline
+function guestDelta(xl: v128, xh: v128, frac: i32, wide: bool, upper: bool): v128 {
+  return scaleHalf(xl, xh, frac, wide, upper, true);
+}
+
+// One four-element step of guestKvmclockSimd at p; `wide` and `how` (SHIFT_*) are literals.
+// @ts-ignore: decorator
+@inline
+function guestStep(p: usize, f: i32, c: i32, wide: bool, how: i32): void {
+  const a = v128.load(p);
+  const b = v128.load(p, 16);
+  const xl = evens(a, b);
+  const xh = odds(a, b);
+  const d0 = guestDelta(xl, xh, f, wide, false);
+  const d1 = guestDelta(xl, xh, f, wide, true);
+  storeScaled4(p, preShift2(d0, c, how), preShift2(d1, c, how), true);
+}
+
+/**
+ * In place, definition B of the KVM clock for each host TSC value h = buf[i], i < n:
+ * g = lo64(l1Offset + kvm_scale_tsc(h, ratio, frac)) (the guest's RDTSC), then
+ * lo64(systemTime + pvclock_scale_delta(lo64(g - tscTimestamp), mul, shift)).
+ */
+export function guestKvmclockSimd(buf: usize, n: i32, l1Offset: u64, ratio: u64, frac: u32, tscTimestamp: u64, systemTime: u64, mul: u32, shift: i32): void {
+  if (ratio == (<u64>1 << <u64>frac)) {
+    // Identity scaling: g - T = h - (T - l1Offset), a plain pvclock read.
+    pvclockReadSimd(buf, n, tscTimestamp - l1Offset, systemTime, mul, shift);
+    return;
+  }
+  let p = buf;
+  if (frac != 0) {
+    setRatio(ratio);
+    setK(K_OFFSET, i64x2.splat(l1Offset - tscTimestamp));
+    setK(K_SYSTEM_TIME, i64x2.splat(systemTime));
+    setK(K_MUL, i32x4.splat(mul));
+    const f = <i32>frac;
+    const stop = end4(buf, n);
+    // One loop per shift direction (right, +1 as a doubling, left) and ratio form; the
+    // vendors' frac values (VMX 48, SVM 32) get loops of their own, so that the ratio
+    // shifts are immediates.
+    if (shift < 0) {
+      const c = -shift & 63;
+      if (f == 48) for (; p < stop; p += 32) guestStep(p, 48, c, true, SHIFT_RIGHT);
+      else if (f == 32) for (; p < stop; p += 32) guestStep(p, 32, c, true, SHIFT_RIGHT);
+      else if (f > 32) for (; p < stop; p += 32) guestStep(p, f, c, true, SHIFT_RIGHT);
+      else for (; p < stop; p += 32) guestStep(p, f, c, false, SHIFT_RIGHT);
+    } else if (shift == 1) {
+      // A guest TSC of 0.5..1 GHz (the pre-shift doubles the delta).
+      if (f == 48) for (; p < stop; p += 32) guestStep(p, 48, 1, true, SHIFT_DOUBLE);
+      else if (f == 32) for (; p < stop; p += 32) guestStep(p, 32, 1, true, SHIFT_DOUBLE);
+      else if (f > 32) for (; p < stop; p += 32) guestStep(p, f, 1, true, SHIFT_DOUBLE);
+      else for (; p < stop; p += 32) guestStep(p, f, 1, false, SHIFT_DOUBLE);
+    } else {
+      const c = shift & 63;
+      if (f == 48) for (; p < stop; p += 32) guestStep(p, 48, c, true, SHIFT_LEFT);
+      else if (f == 32) for (; p < stop; p += 32) guestStep(p, 32, c, true, SHIFT_LEFT);
+      else if (f > 32) for (; p < stop; p += 32) guestStep(p, f, c, true, SHIFT_LEFT);
+      else for (; p < stop; p += 32) guestStep(p, f, c, false, SHIFT_LEFT);
+    }
+  }
+  const end = buf + (<usize>n << 3);
+  for (; p < end; p += 8) {
+    store<u64>(p, readClock(readL1(load<u64>(p), l1Offset, ratio, frac), tscTimestamp, systemTime, mul, shift));
+  }
+}
+
+/** In place: a[i] = mul_u64_u64_shr(a[i], b[i], shift) for i < n; shift in 0..127. */
+export function mulU64U64ShrSimd(a: usize, b: usize, n: i32, shift: u32): void {
+  const stop = end4(a, n);
+  const delta = b - a;
+  let p = a;
+  const s = <i32>shift;
+  if (s == 0 || s == 64) {
+    // Low or high half of the product, unshifted: the general forms need a shift in 1..63.
+    for (; p < stop; p += 32) {
+      const x0 = v128.load(p), x1 = v128.load(p, 16);
+      const y0 = v128.load(p + delta), y1 = v128.load(p + delta, 16);
+      const xl = evens(x0, x1), xh = odds(x0, x1), yl = evens(y0, y1), yh = odds(y0, y1);
+      if (s == 0) {
+        v128.store(p, i64x2.add(mul32x2(xl, yl, false), i64x2.shl(i64x2.add(mul32x2(xl, yh, false), mul32x2(xh, yl, false)), 32)));
+        v128.store(p, i64x2.add(mul32x2(xl, yl, true), i64x2.shl(i64x2.add(mul32x2(xl, yh, true), mul32x2(xh, yl, true)), 32)), 16);
+      } else {
+        v128.store(p, mul128Hi(xl, xh, yl, yh, 0, false));
+        v128.store(p, mul128Hi(xl, xh, yl, yh, 0, true), 16);
+      }
+    }
+  } else if (s < 64) {
+    for (; p < stop; p += 32) {
+      const x0 = v128.load(p), x1 = v128.load(p, 16);
+      const y0 = v128.load(p + delta), y1 = v128.load(p + delta, 16);
+      const xl = evens(x0, x1), xh = odds(x0, x1), yl = evens(y0, y1), yh = odds(y0, y1);
+      v128.store(p, mul128Shr(xl, xh, yl, yh, s, 64 - s, false));
+      v128.store(p, mul128Shr(xl, xh, yl, yh, s, 64 - s, true), 16);
+    }
+  } else if (s < 128) {
+    const r = s - 64;
+    for (; p < stop; p += 32) {
+      const x0 = v128.load(p), x1 = v128.load(p, 16);
+      const y0 = v128.load(p + delta), y1 = v128.load(p + delta, 16);
+      const xl = evens(x0, x1), xh = odds(x0, x1), yl = evens(y0, y1), yh = odds(y0, y1);
+      v128.store(p, mul128Hi(xl, xh, yl, yh, r, false));
+      v128.store(p, mul128Hi(xl, xh, yl, yh, r, true), 16);
+    }
+  }
+  const end = a + (<usize>n << 3);
+  for (; p < end; p += 8) store<u64>(p, mulU64U64Shr(load<u64>(p), load<u64>(p + delta), shift));
+}
+
+/** buf[i] = start + i*step (wrapping) for i < n: a synthetic TSC ramp for streaming runs. */
+export function fillRampSimd(buf: usize, n: i32, start: u64, step: u64): void {
+  setK(K_STEP, i64x2.splat(step << 2));
+  const stop = end4(buf, n);
+  let v0 = i64x2(start, start + step);
+  let v1 = i64x2(start + (step << 1), start + step * 3);
+  let p = buf;
+  for (; p < stop; p += 32) {
+    v128.store(p, v0);
+    v128.store(p, v1, 16);
+    v0 = i64x2.add(v0, getK(K_STEP));
+    v1 = i64x2.add(v1, getK(K_STEP));
+  }
+  let x = i64x2.extract_lane(v0, 0);
+  const end = buf + (<usize>n << 3);
+  for (; p < end; p += 8, x += step) store<u64>(p, x);
+}
+
+/** The wrapping sum of buf[0..n). */
+export function sumSimd(buf: usize, n: i32): u64 {
+  const stop = end4(buf, n);
+  let acc0 = i64x2.splat(0);
+  let acc1 = i64x2.splat(0);
+  let p = buf;
+  for (; p < stop; p += 32) {
+    acc0 = i64x2.add(acc0, v128.load(p));
+    acc1 = i64x2.add(acc1, v128.load(p, 16));
+  }
+  const acc = i64x2.add(acc0, acc1);
+  let sum = i64x2.extract_lane(acc, 0) + i64x2.extract_lane(acc, 1);
+  const end = buf + (<usize>n << 3);
+  for (; p < end; p += 8) sum += load<u64>(p);
+  return sum;
+}
