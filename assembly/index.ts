@@ -1,7 +1,8 @@
 // The WebAssembly ABI of kvmclock: this export list only. Conventions (see
 // src/wasm/instance.ts): u64/s64 travel as i64 (JS sees them signed), u32 as i32;
 // fallible functions return a status (status.ts) and leave results in the registers of
-// out.ts; batch forms work in place on the static buffers of batch.ts.
+// out.ts; batch forms work in place on the static buffers of batch.ts. Two binaries are
+// built from this list (asconfig.json): "release" (scalar) and "simd" (v128 batch kernels).
 
 export { STATUS_OK, STATUS_DIV0, STATUS_OVERFLOW, STATUS_DE, STATUS_HANG, STATUS_ZERO, STATUS_TOOLARGE, STATUS_EINVAL } from "./status";
 export { res0, res1, resI0, resI1, resI2, resI3 } from "./out";
@@ -19,4 +20,9 @@ export { setClock, wallClock, syncWindow } from "./ioctl";
 export {
   batchCapacity, batchBufferA, batchBufferB,
   pvclockReadBatch, pvclockScaleDeltaBatch, scaleTscBatch, readL1TscBatch, mulU64U64ShrBatch,
+  guestKvmclockBatch, getTimeScaleBatch, fillRampBatch, sumBatch,
 } from "./batch";
+export {
+  extremesInstants, extremesGuest, extremesHost, extremesRun,
+  minBC, maxBC, minBA, maxBA, minBCAt, maxBCAt, minBAAt, maxBAAt,
+} from "./extremes";

@@ -4,15 +4,17 @@
  * 70 an unexpected failure (stack printed: a bug).
  */
 import { isKvmclockError } from '../errors.js';
+import { benchCommand } from './commands/bench.js';
 import { clockCommand } from './commands/clock.js';
 import { evalCommand } from './commands/eval.js';
 import { hotplugCommand } from './commands/hotplug.js';
 import { migrateCommand } from './commands/migrate.js';
 import { reportCommand } from './commands/report.js';
+import { sweepCommand } from './commands/sweep.js';
 import { timelineCommand } from './commands/timeline.js';
 import { UsageError, type CliCommand } from './command.js';
 
-const COMMANDS: readonly CliCommand[] = [reportCommand, evalCommand, clockCommand, timelineCommand, migrateCommand, hotplugCommand];
+const COMMANDS: readonly CliCommand[] = [sweepCommand, reportCommand, evalCommand, clockCommand, timelineCommand, migrateCommand, hotplugCommand, benchCommand];
 
 function usage(): string {
   const lines = COMMANDS.map((c) => `  ${c.name.padEnd(8)} ${c.summary}`);

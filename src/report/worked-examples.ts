@@ -4,15 +4,11 @@
  * kernel's fixed-point factors, rounded only when printed.
  */
 import type { KvmclockApi } from '../api.js';
+import { pvclockRate } from '../model/rates.js';
 import { type Ratio, ppbOf } from '../rational.js';
 import { DEFAULT_TSC_TOLERANCE_PPM, SVM_FRAC_BITS, SVM_MAX_RATIO, U64_MAX, VMX_FRAC_BITS, VMX_MAX_RATIO } from '../units.js';
 
 const NS_PER_S = 1_000_000_000n;
-
-/** Rate of pvclock_scale_delta(x, mul, shift)/x, exact: mul·2^shift / 2^32. */
-export function pvclockRate(mul: number, shift: number): Ratio {
-  return shift >= 0 ? { num: BigInt(mul) << BigInt(shift), den: 1n << 32n } : { num: BigInt(mul), den: 1n << BigInt(32 - shift) };
-}
 
 /** ns per host cycle of a clocksource mult/shift relative to the nominal 10^6/khz ns. */
 function clocksourceRateVsNominal(mult: number, shift: number, khz: number): Ratio {

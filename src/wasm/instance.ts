@@ -1,10 +1,16 @@
 /**
- * Loads the embedded kvmclock WebAssembly module: portable base64 decoding, synchronous
+ * Loads the embedded kvmclock WebAssembly modules: portable base64 decoding, synchronous
  * lazy instantiation with no imports, typed exports, batch-buffer views that follow
  * memory.buffer, and Wasm traps turned into {@link InternalError}.
+ *
+ * Two binaries with the same exports are embedded: the scalar build (every engine with
+ * WebAssembly runs it) and the SIMD build, whose batch forms are v128 kernels. Scalar calls
+ * always use the scalar module; batch forms use the SIMD module when the engine can
+ * instantiate it and fall back to the scalar one otherwise, which {@link wasmBatchEngine}
+ * reports (with the reason).
  */
 import { InternalError } from '../errors.js';
-import { WASM_BASE64, WASM_BYTE_LENGTH, WASM_SHA256 } from './binary.gen.js';
+import { WASM_BASE64, WASM_BYTE_LENGTH, WASM_SHA256, WASM_SIMD_BASE64, WASM_SIMD_BYTE_LENGTH, WASM_SIMD_SHA256 } from './binary.gen.js';
 
 /** An exported Wasm global as JS sees it (i64 → bigint, signed; i32 → number, signed). */
 export interface WasmGlobal<T> {
@@ -71,6 +77,24 @@ export interface KvmclockExports {
   scaleTscBatch(n: number, ratio: bigint, frac: number): void;
   readL1TscBatch(n: number, offset: bigint, ratio: bigint, frac: number): void;
   mulU64U64ShrBatch(n: number, shift: number): void;
+  guestKvmclockBatch(n: number, l1Offset: bigint, ratio: bigint, frac: number, tscTimestamp: bigint, systemTime: bigint, mul: number, shift: number): void;
+  /** Returns n, or the index of the first base_hz on which the kernel loops forever. */
+  getTimeScaleBatch(n: number, scaledHz: bigint): number;
+  fillRampBatch(n: number, start: bigint, step: bigint, first: bigint): void;
+  sumBatch(n: number): bigint;
+  // Sampled drift extremes (assembly/extremes.ts).
+  extremesInstants(m: bigint, horizonCycles: bigint, n: bigint): void;
+  extremesGuest(offset: bigint, ratio: bigint, frac: number, tscTimestamp: bigint, systemTime: bigint, mul: number, shift: number): void;
+  extremesHost(hostMul: number, hostShift: number, cycleLast: bigint, xtimeNsec: bigint, mult: number, shift: number, base: bigint): void;
+  extremesRun(from: bigint, to: bigint): void;
+  readonly minBC: WasmGlobal<bigint>;
+  readonly maxBC: WasmGlobal<bigint>;
+  readonly minBA: WasmGlobal<bigint>;
+  readonly maxBA: WasmGlobal<bigint>;
+  readonly minBCAt: WasmGlobal<bigint>;
+  readonly maxBCAt: WasmGlobal<bigint>;
+  readonly minBAAt: WasmGlobal<bigint>;
+  readonly maxBAAt: WasmGlobal<bigint>;
 }
 
 /** Typed views over the two batch buffers; each holds `capacity` u64. */
@@ -93,6 +117,7 @@ export interface WasmImportDescriptor {
 // the WebAssembly namespace, so the few members used here are typed locally.
 interface WebAssemblyApi {
   Module: { new (bytes: Uint8Array): object; imports(module: object): WasmImportDescriptor[] };
+  validate(bytes: Uint8Array): boolean;
   Instance: new (module: object, imports: object) => { readonly exports: Record<string, unknown> };
   RuntimeError: new (message?: string) => Error;
 }
@@ -134,44 +159,62 @@ export function decodeBase64(text: string): Uint8Array {
   return out;
 }
 
-let cachedBytes: Uint8Array | undefined;
-let cachedModule: object | undefined;
-let cachedExports: KvmclockExports | undefined;
-let cachedViews: BatchViews | undefined;
-let cachedViewsBuffer: ArrayBuffer | undefined;
+/** Which of the two embedded binaries. */
+export type WasmBuild = 'scalar' | 'simd';
 
-/** The embedded module's bytes (decoded once). */
-export function wasmBytes(): Uint8Array {
-  if (cachedBytes === undefined) {
-    const bytes = decodeBase64(WASM_BASE64);
-    if (bytes.length !== WASM_BYTE_LENGTH) throw new InternalError(`embedded Wasm decodes to ${bytes.length} bytes, expected ${WASM_BYTE_LENGTH}`);
-    cachedBytes = bytes;
-  }
-  return cachedBytes;
+interface BuildData {
+  readonly base64: string;
+  readonly byteLength: number;
+  readonly sha256: string;
+  bytes?: Uint8Array;
+  module?: object;
 }
 
-function wasmModule(): object {
-  if (cachedModule === undefined) {
+const BUILDS: Record<WasmBuild, BuildData> = {
+  scalar: { base64: WASM_BASE64, byteLength: WASM_BYTE_LENGTH, sha256: WASM_SHA256 },
+  simd: { base64: WASM_SIMD_BASE64, byteLength: WASM_SIMD_BYTE_LENGTH, sha256: WASM_SIMD_SHA256 },
+};
+
+/** The embedded bytes of one build (decoded once). */
+export function buildBytes(build: WasmBuild): Uint8Array {
+  const b = BUILDS[build];
+  if (b.bytes === undefined) {
+    const bytes = decodeBase64(b.base64);
+    if (bytes.length !== b.byteLength) throw new InternalError(`embedded ${build} Wasm decodes to ${bytes.length} bytes, expected ${b.byteLength}`);
+    b.bytes = bytes;
+  }
+  return b.bytes;
+}
+
+/** The scalar module's bytes (decoded once). */
+export function wasmBytes(): Uint8Array {
+  return buildBytes('scalar');
+}
+
+function compiled(build: WasmBuild): object {
+  const b = BUILDS[build];
+  if (b.module === undefined) {
     try {
-      cachedModule = new (webAssembly().Module)(wasmBytes());
+      b.module = new (webAssembly().Module)(buildBytes(build));
     } catch (e) {
-      throw e instanceof InternalError ? e : new InternalError(`cannot compile the embedded Wasm module: ${String(e)}`, { cause: e });
+      throw e instanceof InternalError ? e : new InternalError(`cannot compile the embedded ${build} Wasm module: ${String(e)}`, { cause: e });
     }
   }
-  return cachedModule;
+  return b.module;
 }
 
-/** What the embedded module imports (expected: nothing). */
-export function wasmImports(): WasmImportDescriptor[] {
-  return webAssembly().Module.imports(wasmModule());
+/** What the embedded scalar module imports (expected: nothing). */
+export function wasmImports(build: WasmBuild = 'scalar'): WasmImportDescriptor[] {
+  return webAssembly().Module.imports(compiled(build));
 }
 
 /**
- * Byte size and sha256 (hex) of the embedded module, without instantiating it.
+ * Byte size and sha256 (hex) of the embedded scalar module (and, under `simd`, of the SIMD
+ * module), without instantiating either.
  * @example wasmInfo().byteLength // a few KB
  */
-export function wasmInfo(): { readonly byteLength: number; readonly sha256: string } {
-  return { byteLength: WASM_BYTE_LENGTH, sha256: WASM_SHA256 };
+export function wasmInfo(): { readonly byteLength: number; readonly sha256: string; readonly simd: { readonly byteLength: number; readonly sha256: string } } {
+  return { byteLength: WASM_BYTE_LENGTH, sha256: WASM_SHA256, simd: { byteLength: WASM_SIMD_BYTE_LENGTH, sha256: WASM_SIMD_SHA256 } };
 }
 
 // Rethrows a Wasm trap as InternalError naming the export; other errors pass through.
@@ -196,7 +239,28 @@ function guard(name: string, fn: (...args: unknown[]) => unknown): (...args: unk
 }
 
 /**
- * The instantiated module's exports, created synchronously on first use with
+ * A new, private instance of one build (its own memory and batch buffers): what each
+ * stream converter and each worker thread uses, so that nothing is shared between them.
+ * @throws InternalError when WebAssembly is unavailable or the build does not compile or instantiate.
+ */
+export function instantiate(build: WasmBuild): KvmclockExports {
+  let raw: Record<string, unknown>;
+  try {
+    raw = new (webAssembly().Instance)(compiled(build), {}).exports;
+  } catch (e) {
+    throw e instanceof InternalError ? e : new InternalError(`cannot instantiate the embedded ${build} Wasm module: ${String(e)}`, { cause: e });
+  }
+  const wrapped: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(raw)) {
+    wrapped[name] = typeof value === 'function' ? guard(name, value as (...args: unknown[]) => unknown) : value;
+  }
+  return Object.freeze(wrapped) as unknown as KvmclockExports;
+}
+
+let cachedExports: KvmclockExports | undefined;
+
+/**
+ * The scalar module's exports, created synchronously on first use with
  * `new WebAssembly.Instance(new WebAssembly.Module(bytes), {})` (a few KB, so synchronous
  * compilation is allowed everywhere). Every exported function is wrapped so that a trap
  * (WebAssembly.RuntimeError: a kvmclock bug, never a kernel-defined failure) becomes an
@@ -204,37 +268,85 @@ function guard(name: string, fn: (...args: unknown[]) => unknown): (...args: unk
  * @throws InternalError when WebAssembly is unavailable or the module does not compile.
  */
 export function wasmExports(): KvmclockExports {
-  if (cachedExports === undefined) {
-    let raw: Record<string, unknown>;
-    try {
-      raw = new (webAssembly().Instance)(wasmModule(), {}).exports;
-    } catch (e) {
-      throw e instanceof InternalError ? e : new InternalError(`cannot instantiate the embedded Wasm module: ${String(e)}`, { cause: e });
-    }
-    const wrapped: Record<string, unknown> = {};
-    for (const [name, value] of Object.entries(raw)) {
-      wrapped[name] = typeof value === 'function' ? guard(name, value as (...args: unknown[]) => unknown) : value;
-    }
-    cachedExports = Object.freeze(wrapped) as unknown as KvmclockExports;
-  }
+  if (cachedExports === undefined) cachedExports = instantiate('scalar');
   return cachedExports;
 }
 
-/**
- * BigUint64Array views over the batch buffers, rebuilt whenever memory.buffer changes
- * (a grown memory detaches the old ArrayBuffer).
- */
-export function batchViews(): BatchViews {
-  const exports = wasmExports();
-  const buffer = exports.memory.buffer;
-  if (cachedViews === undefined || cachedViewsBuffer !== buffer) {
-    const capacity = exports.batchCapacity();
-    cachedViews = {
-      capacity,
-      a: new BigUint64Array(buffer, exports.batchBufferA(), capacity),
-      b: new BigUint64Array(buffer, exports.batchBufferB(), capacity),
-    };
-    cachedViewsBuffer = buffer;
+/** Which build runs the batch forms, and why. */
+export interface BatchEngine {
+  /** True when the SIMD module runs the batch forms. */
+  readonly simd: boolean;
+  /** A sentence saying which module is used and, for the scalar one, why. */
+  readonly reason: string;
+}
+
+type SimdState = { readonly exports: KvmclockExports; readonly engine: BatchEngine } | { readonly exports: undefined; readonly engine: BatchEngine };
+let simdState: SimdState | undefined;
+let forcedScalar = false;
+
+/** The SIMD build if this engine validates and instantiates it, else a reason why not (probed once). */
+export function probeSimd(): SimdState {
+  if (simdState === undefined) {
+    const api = webAssembly();
+    const bytes = buildBytes('simd');
+    if (!api.validate(bytes)) {
+      simdState = { exports: undefined, engine: { simd: false, reason: 'scalar Wasm batch kernels: this engine does not support WebAssembly SIMD (the SIMD module does not validate)' } };
+    } else {
+      try {
+        simdState = { exports: instantiate('simd'), engine: { simd: true, reason: 'Wasm SIMD batch kernels (v128)' } };
+      } catch (e) {
+        simdState = { exports: undefined, engine: { simd: false, reason: `scalar Wasm batch kernels: the SIMD module cannot be instantiated (${(e as Error).message})` } };
+      }
+    }
   }
-  return cachedViews;
+  return simdState;
+}
+
+/**
+ * Which module the Wasm backend's batch forms use: the SIMD one when the engine supports
+ * it, otherwise the scalar one, with the reason.
+ * @example wasmBatchEngine() // { simd: true, reason: 'Wasm SIMD batch kernels (v128)' }
+ */
+export function wasmBatchEngine(): BatchEngine {
+  if (forcedScalar) return { simd: false, reason: 'scalar Wasm batch kernels: SIMD disabled by setWasmBatchEngine("scalar")' };
+  return probeSimd().engine;
+}
+
+/**
+ * Chooses the batch kernels: 'auto' (SIMD when available, the default) or 'scalar'
+ * (the scalar module, e.g. to compare the two or to rule out an engine's SIMD support).
+ */
+export function setWasmBatchEngine(engine: 'auto' | 'scalar'): void {
+  forcedScalar = engine === 'scalar';
+}
+
+/** The exports that run batch forms: the SIMD instance when available, else the scalar one. */
+export function batchExports(): KvmclockExports {
+  if (forcedScalar) return wasmExports();
+  return probeSimd().exports ?? wasmExports();
+}
+
+const viewCache = new WeakMap<KvmclockExports, { buffer: ArrayBuffer; views: BatchViews }>();
+
+/**
+ * BigUint64Array views over an instance's batch buffers, rebuilt whenever its
+ * memory.buffer changes (a grown memory detaches the old ArrayBuffer).
+ */
+export function viewsOf(exports: KvmclockExports): BatchViews {
+  const buffer = exports.memory.buffer;
+  const cached = viewCache.get(exports);
+  if (cached !== undefined && cached.buffer === buffer) return cached.views;
+  const capacity = exports.batchCapacity();
+  const views: BatchViews = {
+    capacity,
+    a: new BigUint64Array(buffer, exports.batchBufferA(), capacity),
+    b: new BigUint64Array(buffer, exports.batchBufferB(), capacity),
+  };
+  viewCache.set(exports, { buffer, views });
+  return views;
+}
+
+/** Views over the scalar instance's batch buffers (see {@link viewsOf}). */
+export function batchViews(): BatchViews {
+  return viewsOf(wasmExports());
 }

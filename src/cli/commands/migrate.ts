@@ -11,6 +11,8 @@ import { aU32, aU32NonZero } from '../../validate.js';
 import { type CliCommand, UsageError } from '../command.js';
 import { toJson } from '../json.js';
 import { backendOption, parseOptions } from '../options.js';
+import { migrationCharts } from '../../plot/migration-charts.js';
+import { writeCharts } from '../../plot/render.js';
 import { groupDigits, renderTable } from '../table.js';
 import { intOption } from './clock.js';
 
@@ -29,6 +31,7 @@ const HELP = `usage: kvmclock migrate [options]
   --dst-no-masterclock   the destination timekeeper is not on the TSC (no master clock)
   --live-update          same host, new VM: the host TSC never stopped, no sync error
   --json                 one JSON document (integers as decimal strings)
+  --plot DIR             write SVG charts and an index.html into DIR
   --backend wasm|reference
 
 Durations take ns, us, ms, s, m, h, d, w, y (a bare number is seconds).
@@ -72,6 +75,7 @@ export const migrateCommand: CliCommand = {
       method: { type: 'string' },
       'dst-no-masterclock': { type: 'boolean' },
       'live-update': { type: 'boolean' },
+      plot: { type: 'string' },
       json: { type: 'boolean' },
       backend: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
@@ -97,6 +101,10 @@ export const migrateCommand: CliCommand = {
     if (config.vcpus === 0) throw new ArgumentTypeError('--vcpus', 'at least 1', 0);
     const report = compareMigrationMethods(kvmclock(backendOption(values.backend)), config, methodsOption(values.method));
     process.stdout.write(values.json ? `${toJson(report)}\n` : `${renderReport(report)}\n`);
+    if (values.plot !== undefined) {
+      const files = await writeCharts(values.plot, 'kvmclock migrate', migrationCharts(report));
+      process.stderr.write(`plots written: ${files.join(', ')}\n`);
+    }
     return 0;
   },
 };

@@ -1,0 +1,128 @@
+/**
+ * One sweep point computed exactly: the standard reference (spec §11 `abc` conventions:
+ * c0 = M = 10^12, every offset 0) evaluated at h = M + host_khz·1000·horizon, the exact
+ * drift rates from the fixed-point factors (spec §9), the scaling facts behind them, and
+ * the legacy re-snapshot step at the horizon.
+ */
+import type { KvmclockApi } from '../api.js';
+import { isKvmclockError } from '../errors.js';
+import { abc, type ClockState, resnapshotStep } from '../model/definitions.js';
+import { STANDARD_M } from '../model/standard.js';
+import { tscCaps } from '../model/vendor.js';
+import { clocksourceRate, over, pvclockRate, times, tscRatioRate } from '../model/rates.js';
+import { type Ratio, ppbOf } from '../rational.js';
+import type { GridPoint } from './grid.js';
+
+/** Why the guest TSC is or is not scaled. */
+export type ScalingStatus =
+  | 'scaled' // a hardware ratio was written
+  | 'within-tolerance' // inside ±tolerance: the default ratio, the guest TSC runs at the host rate
+  | 'catch-up' // no hardware scaling, faster guest: software catch-up
+  | 'refused-slower-without-scaling' // no hardware scaling, slower guest: kvm_set_tsc_khz fails
+  | 'refused-ratio' // ratio 0 or ≥ max_tsc_scaling_ratio: kvm_set_tsc_khz fails
+  | 'refused-max-guest-khz'; // KVM_SET_TSC_KHZ refuses ≥ max_guest_tsc_khz before computing a ratio
+
+export interface ExactPoint extends GridPoint {
+  readonly scaled: boolean;
+  readonly scaling: ScalingStatus;
+  readonly ratio: bigint;
+  readonly tgtKhz: bigint;
+  readonly guestScale: { readonly shift: number; readonly mul: number };
+  readonly hostScale: { readonly shift: number; readonly mul: number };
+  readonly rawClock: { readonly mult: number; readonly shift: number };
+  readonly h: bigint;
+  readonly a: bigint;
+  readonly b: bigint;
+  readonly c: bigint;
+  readonly bMinusA: bigint;
+  readonly cMinusA: bigint;
+  readonly bMinusC: bigint;
+  /** Exact relative rates (X/Y − 1)·10^9 as fractions. */
+  readonly ratePpb: { readonly bMinusA: Ratio; readonly cMinusA: Ratio; readonly bMinusC: Ratio };
+  readonly resnapshotStepNs: bigint;
+  readonly continuousKvmclockOffset: bigint;
+}
+
+/** A point the kernel cannot evaluate (e.g. kvm_set_tsc_khz would take a divide error). */
+export interface FailedPoint extends GridPoint {
+  readonly error: { readonly code: string; readonly message: string };
+}
+
+export type PointResult = ExactPoint | FailedPoint;
+
+export const isFailedPoint = (p: PointResult): p is FailedPoint => 'error' in p;
+
+/** Compute one point exactly. */
+export function exactPoint(api: KvmclockApi, p: GridPoint, tolerancePpm: number): PointResult {
+  return evaluatePoint(api, p, tolerancePpm).point;
+}
+
+/** Compute one point exactly, with the clock state it was evaluated on (for sampling). */
+export function evaluatePoint(api: KvmclockApi, p: GridPoint, tolerancePpm: number): { readonly point: PointResult; readonly state?: ClockState } {
+  const caps = tscCaps(p.vendor);
+  const h = STANDARD_M + BigInt(p.hostKhz) * 1000n * p.horizonS;
+  let r: ReturnType<typeof abc>;
+  let set: ReturnType<KvmclockApi['setTscKhz']>;
+  try {
+    set = api.setTscKhz(p.guestKhz, p.hostKhz, caps.hasTscControl, caps.frac, caps.maxRatio, tolerancePpm);
+    r = abc(api, {
+      hostKhz: p.hostKhz,
+      userKhz: p.guestKhz,
+      frac: caps.frac,
+      maxRatio: caps.maxRatio,
+      hasControl: caps.hasTscControl,
+      tolPpm: tolerancePpm,
+      c0: STANDARD_M,
+      rawSec: 0n,
+      xtimeNsec: 0n,
+      offsBoot: 0n,
+      kvmclockOffset: 0n,
+      masterCycleNow: STANDARD_M,
+      l1Offset: 0n,
+      h,
+    });
+  } catch (e) {
+    if (isKvmclockError(e) && e.code !== 'internal' && e.code !== 'type' && e.code !== 'range') return { point: { ...p, error: { code: e.code, message: e.message } } };
+    throw e;
+  }
+  const maxGuest = api.maxGuestTscKhz(p.hostKhz, caps.maxRatio, caps.frac);
+  const scaling: ScalingStatus =
+    p.guestKhz >= maxGuest
+      ? 'refused-max-guest-khz'
+      : !set.useScaling
+        ? 'within-tolerance'
+        : set.catchup
+          ? 'catch-up'
+          : set.ratio === null
+            ? caps.hasTscControl
+              ? 'refused-ratio'
+              : 'refused-slower-without-scaling'
+            : 'scaled';
+  // Per host cycle: A = mult/2^shift, C = mh·2^sh/2^32, B = (ratio/2^frac)·mg·2^sg/2^32 (ns).
+  const rateA = clocksourceRate(r.mult, r.shift);
+  const rateC = pvclockRate(r.hostScale.mul, r.hostScale.shift);
+  const rateB = times(tscRatioRate(r.ratio, caps.frac), pvclockRate(r.guestScale.mul, r.guestScale.shift));
+  const step = resnapshotStep(api, r.state, h);
+  const s64 = (x: bigint) => BigInt.asIntN(64, x);
+  const point: ExactPoint = {
+    ...p,
+    scaled: r.ratio !== caps.defaultRatio,
+    scaling,
+    ratio: r.ratio,
+    tgtKhz: r.tgtKhz,
+    guestScale: r.guestScale,
+    hostScale: r.hostScale,
+    rawClock: { mult: r.mult, shift: r.shift },
+    h,
+    a: r.a,
+    b: r.b,
+    c: r.c,
+    bMinusA: s64(r.b - r.a),
+    cMinusA: s64(r.c - r.a),
+    bMinusC: s64(r.b - r.c),
+    ratePpb: { bMinusA: ppbOf(over(rateB, rateA)), cMinusA: ppbOf(over(rateC, rateA)), bMinusC: ppbOf(over(rateB, rateC)) },
+    resnapshotStepNs: step.legacyStepNs,
+    continuousKvmclockOffset: step.continuousKvmclockOffset,
+  };
+  return { point, state: r.state };
+}

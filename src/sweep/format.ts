@@ -1,0 +1,118 @@
+/**
+ * Sweep output: one JSON object per line (every integer ns value as a decimal string),
+ * CSV, and the human table of the worst points. Field names of the JSON lines are a
+ * contract (see the README); new fields may be added, none renamed.
+ */
+import { formatDecimal, type Ratio } from '../rational.js';
+import { type ExactPoint, type FailedPoint, isFailedPoint, type PointResult } from './exact-point.js';
+import type { SampledExtremes } from './sampled.js';
+
+/** A computed point, with its sampled extremes when sampled mode ran. */
+export type SweepResult = PointResult & { readonly sampled?: SampledExtremes };
+
+const rate = (r: Ratio): number => Number(formatDecimal(r, 3));
+const fraction = (r: Ratio): string => `${r.num}/${r.den}`;
+
+function extremeJson(e: SampledExtremes['bMinusC']['min']) {
+  return { ns: e.ns.toString(), sample: e.sample.toString(), atTsc: e.atTsc.toString(), atNs: e.atNs.toString() };
+}
+
+/** The JSON object of one point. */
+export function pointJson(r: SweepResult): Record<string, unknown> {
+  const head = { index: r.index, hostKhz: r.hostKhz, guestKhz: r.guestKhz, vendor: r.vendor, horizonS: Number(r.horizonS) };
+  if (isFailedPoint(r)) return { ...head, error: r.error };
+  const p = r as ExactPoint & { sampled?: SampledExtremes };
+  return {
+    ...head,
+    scaled: p.scaled,
+    scaling: p.scaling,
+    ratio: p.ratio.toString(),
+    tgtKhz: Number(p.tgtKhz),
+    A: p.a.toString(),
+    B: p.b.toString(),
+    C: p.c.toString(),
+    bMinusANs: p.bMinusA.toString(),
+    cMinusANs: p.cMinusA.toString(),
+    bMinusCNs: p.bMinusC.toString(),
+    ratePpb: { bMinusA: rate(p.ratePpb.bMinusA), cMinusA: rate(p.ratePpb.cMinusA), bMinusC: rate(p.ratePpb.bMinusC) },
+    ratePpbExact: { bMinusA: fraction(p.ratePpb.bMinusA), cMinusA: fraction(p.ratePpb.cMinusA), bMinusC: fraction(p.ratePpb.bMinusC) },
+    resnapshotStepNs: p.resnapshotStepNs.toString(),
+    continuousKvmclockOffset: p.continuousKvmclockOffset.toString(),
+    h: p.h.toString(),
+    guestPvclock: p.guestScale,
+    hostPvclock: p.hostScale,
+    rawClock: p.rawClock,
+    ...(p.sampled
+      ? {
+          sampled: {
+            samples: p.sampled.samples.toString(),
+            bMinusC: { min: extremeJson(p.sampled.bMinusC.min), max: extremeJson(p.sampled.bMinusC.max) },
+            bMinusA: { min: extremeJson(p.sampled.bMinusA.min), max: extremeJson(p.sampled.bMinusA.max) },
+          },
+        }
+      : {}),
+  };
+}
+
+/** One JSON line. */
+export function jsonLine(r: SweepResult): string {
+  return JSON.stringify(pointJson(r));
+}
+
+export const CSV_HEADER = [
+  'index', 'hostKhz', 'guestKhz', 'vendor', 'horizonS', 'scaled', 'scaling', 'ratio', 'tgtKhz', 'A', 'B', 'C',
+  'bMinusANs', 'cMinusANs', 'bMinusCNs', 'ratePpbBMinusA', 'ratePpbCMinusA', 'ratePpbBMinusC', 'resnapshotStepNs',
+  'sampledN', 'minBMinusCNs', 'maxBMinusCNs', 'minBMinusANs', 'maxBMinusANs', 'error',
+].join(',');
+
+/** One CSV row (same columns as CSV_HEADER). */
+export function csvRow(r: SweepResult): string {
+  const head = [r.index, r.hostKhz, r.guestKhz, r.vendor, r.horizonS];
+  if (isFailedPoint(r)) return [...head, ...Array(19).fill(''), (r as FailedPoint).error.code].join(',');
+  const p = r as ExactPoint & { sampled?: SampledExtremes };
+  const s = p.sampled;
+  return [
+    ...head, p.scaled ? 1 : 0, p.scaling, p.ratio, p.tgtKhz, p.a, p.b, p.c, p.bMinusA, p.cMinusA, p.bMinusC,
+    formatDecimal(p.ratePpb.bMinusA, 3), formatDecimal(p.ratePpb.cMinusA, 3), formatDecimal(p.ratePpb.bMinusC, 3), p.resnapshotStepNs,
+    s ? s.samples : '', s ? s.bMinusC.min.ns : '', s ? s.bMinusC.max.ns : '', s ? s.bMinusA.min.ns : '', s ? s.bMinusA.max.ns : '', '',
+  ].join(',');
+}
+
+/** How bad a point's drift is: the largest divergence between any two definitions at the horizon. */
+export function worstDrift(r: SweepResult): bigint {
+  if (isFailedPoint(r)) return -1n;
+  const abs = (v: bigint) => (v < 0n ? -v : v);
+  const p = r as ExactPoint;
+  const a = abs(p.bMinusA), b = abs(p.bMinusC), c = abs(p.cMinusA);
+  return a > b ? (a > c ? a : c) : b > c ? b : c;
+}
+
+/** Keeps the N worst points seen so far (bounded memory whatever the grid size). */
+export class TopN {
+  readonly #n: number;
+  #items: SweepResult[] = [];
+  #failed = 0;
+  constructor(n: number) {
+    this.#n = n;
+  }
+  add(r: SweepResult): void {
+    if (isFailedPoint(r)) {
+      this.#failed++;
+      return;
+    }
+    if (this.#n === 0) return;
+    if (this.#items.length === this.#n && worstDrift(r) <= worstDrift(this.#items[this.#items.length - 1])) return;
+    this.#items.push(r);
+    this.#items.sort((x, y) => {
+      const d = worstDrift(y) - worstDrift(x);
+      return d > 0n ? 1 : d < 0n ? -1 : x.index - y.index;
+    });
+    if (this.#items.length > this.#n) this.#items.pop();
+  }
+  get items(): readonly SweepResult[] {
+    return this.#items;
+  }
+  get failed(): number {
+    return this.#failed;
+  }
+}

@@ -1,0 +1,136 @@
+/**
+ * Sweep grids: lists and ranges of host and guest kHz, vendors and horizons, and the
+ * deterministic order of their points (host, then guest, then vendor, then horizon —
+ * the last varies fastest). A grid is validated whole before any work starts, and
+ * points are produced by index, so a grid of any size needs no memory.
+ */
+import { parseDurationNs } from '../duration.js';
+import { ArgumentRangeError, ArgumentTypeError } from '../errors.js';
+import { VENDORS, type Vendor } from '../model/vendor.js';
+import { U32_MAX } from '../units.js';
+
+export interface Grid {
+  readonly hostKhz: readonly number[];
+  readonly guestKhz: readonly number[];
+  readonly vendors: readonly Vendor[];
+  /** Horizons in whole seconds. */
+  readonly horizonsS: readonly bigint[];
+  readonly tolerancePpm: number;
+}
+
+export interface GridPoint {
+  readonly index: number;
+  readonly hostKhz: number;
+  readonly guestKhz: number;
+  readonly vendor: Vendor;
+  readonly horizonS: bigint;
+}
+
+/** The most points a grid may have (indices stay exact doubles; a run can be sharded). */
+export const MAX_POINTS = 2 ** 48;
+
+/**
+ * Parse a kHz list: comma-separated values and ranges `start:end:step` (end inclusive),
+ * e.g. `2500000,3000000` or `1000000:3500000:100000`. Each value must be 1..2^32−1 kHz.
+ */
+export function parseKhzList(spec: string, name: string): number[] {
+  if (typeof spec !== 'string' || spec.trim() === '') throw new ArgumentTypeError(name, 'a list of kHz values or ranges start:end:step', spec);
+  const out: number[] = [];
+  for (const part of spec.split(',')) {
+    const item = part.trim();
+    const range = item.split(':');
+    if (range.length === 1) {
+      out.push(khzValue(item, name));
+    } else if (range.length === 3) {
+      const start = khzValue(range[0].trim(), name);
+      const end = khzValue(range[1].trim(), name);
+      const step = khzValue(range[2].trim(), name, 'step');
+      if (step === 0) throw new ArgumentRangeError(name, 'range step', 1n, BigInt(U32_MAX), 0, `range ${item}: a step of 0 never ends`);
+      if (end < start) throw new ArgumentRangeError(name, 'range', BigInt(start), BigInt(U32_MAX), end, `range ${item} is empty (end below start)`);
+      const count = Math.floor((end - start) / step) + 1;
+      if (count > 10_000_000) throw new ArgumentRangeError(name, 'range length', 1n, 10_000_000n, count, `range ${item} has too many values`);
+      for (let k = 0; k < count; k++) out.push(start + k * step);
+    } else {
+      throw new ArgumentTypeError(name, 'a value or a range start:end:step', item);
+    }
+  }
+  return out;
+}
+
+function khzValue(text: string, name: string, role?: 'step'): number {
+  if (!/^[0-9]+$/.test(text)) throw new ArgumentTypeError(name, 'decimal kHz values', text);
+  const v = Number(text);
+  if (role === 'step') {
+    if (v > U32_MAX) throw new ArgumentRangeError(name, 'range step', 1n, BigInt(U32_MAX), v);
+    return v;
+  }
+  if (v < 1 || v > U32_MAX) throw new ArgumentRangeError(name, 'u32 kHz', 1n, BigInt(U32_MAX), v, v === 0 ? 'a TSC of 0 kHz' : 'beyond the kernel’s u32 kHz');
+  return v;
+}
+
+/** Parse `vmx,svm`. */
+export function parseVendors(spec: string, name = 'vendor'): Vendor[] {
+  const list = spec.split(',').map((v) => v.trim());
+  for (const v of list) if (!(VENDORS as readonly string[]).includes(v)) throw ArgumentRangeError.choice(name, VENDORS, v);
+  return list as Vendor[];
+}
+
+/** Parse horizons `1h,1d,30d,1y` (or seconds); each a whole number of seconds, at least 1 s. */
+export function parseHorizons(spec: string, name = 'horizon'): bigint[] {
+  return spec.split(',').map((h, i) => {
+    const ns = parseDurationNs(h.trim(), `${name}[${i}]`);
+    if (ns % 1_000_000_000n !== 0n || ns === 0n) throw new ArgumentRangeError(`${name}[${i}]`, 'whole seconds', 1n, 100n * 31_536_000n, h, 'a horizon is a whole number of seconds, at least 1 s');
+    if (ns > 100n * 31_536_000_000_000_000n) throw new ArgumentRangeError(`${name}[${i}]`, 'seconds', 1n, 100n * 31_536_000n, h, 'at most 100 years');
+    return ns / 1_000_000_000n;
+  });
+}
+
+/** Number of points of a grid. */
+export function gridSize(g: Grid): number {
+  return g.hostKhz.length * g.guestKhz.length * g.vendors.length * g.horizonsS.length;
+}
+
+/** Validate a whole grid (sizes, non-empty lists). */
+export function checkGrid(g: Grid): Grid {
+  for (const [name, list] of [['host-khz', g.hostKhz], ['guest-khz', g.guestKhz], ['vendor', g.vendors], ['horizon', g.horizonsS]] as const) {
+    if (list.length === 0) throw new ArgumentRangeError(name, 'list length', 1n, BigInt(MAX_POINTS), 0, 'an empty list');
+  }
+  const n = gridSize(g);
+  if (n > MAX_POINTS) throw new ArgumentRangeError('grid', 'points', 1n, BigInt(MAX_POINTS), n, 'too many points: shard the run');
+  return g;
+}
+
+/** The point at an index (0 ≤ index < gridSize). */
+export function pointAt(g: Grid, index: number): GridPoint {
+  let i = index;
+  const horizon = i % g.horizonsS.length;
+  i = Math.floor(i / g.horizonsS.length);
+  const vendor = i % g.vendors.length;
+  i = Math.floor(i / g.vendors.length);
+  const guest = i % g.guestKhz.length;
+  i = Math.floor(i / g.guestKhz.length);
+  return { index, hostKhz: g.hostKhz[i], guestKhz: g.guestKhz[guest], vendor: g.vendors[vendor], horizonS: g.horizonsS[horizon] };
+}
+
+/** A shard `i/n` (1-based, i ≤ n): the contiguous index range [from, to) it computes. */
+export interface Shard {
+  readonly index: number;
+  readonly count: number;
+}
+
+export function parseShard(spec: string): Shard {
+  const m = /^([0-9]+)\/([0-9]+)$/.exec(spec.trim());
+  if (m === null) throw new ArgumentTypeError('shard', 'i/n with 1 ≤ i ≤ n (e.g. 2/8)', spec);
+  const index = Number(m[1]);
+  const count = Number(m[2]);
+  if (count < 1 || count > 1_000_000) throw new ArgumentRangeError('shard', 'shard count n', 1n, 1_000_000n, count);
+  if (index < 1 || index > count) throw new ArgumentRangeError('shard', `shard index i (of ${count})`, 1n, BigInt(count), index, `shard ${spec}: i must be in 1..n`);
+  return { index, count };
+}
+
+/** The index range of a shard: shards are contiguous, so their outputs concatenate into one run's. */
+export function shardRange(total: number, shard: Shard): { readonly from: number; readonly to: number } {
+  const from = Math.floor(((shard.index - 1) * total) / shard.count);
+  const to = Math.floor((shard.index * total) / shard.count);
+  return { from, to };
+}

@@ -1,0 +1,40 @@
+/**
+ * The sampled-extremes kernel (assembly/extremes.ts) on the scalar Wasm build: A, B and
+ * C at N instants over a horizon, reduced inside Wasm to the extremes of B − C and
+ * B − A, with no per-sample JS work and no memory proportional to N.
+ */
+import type { ClockState } from '../model/definitions.js';
+import type { RawExtremes } from '../sweep/sampled.js';
+import { wasmExports } from './instance.js';
+
+const lo64 = (x: bigint): bigint => BigInt.asUintN(64, x);
+const s64 = (x: bigint): bigint => BigInt.asIntN(64, x);
+
+/** Samples per kernel call (keeps each call short; the result does not depend on it). */
+const CHUNK = 1n << 24n;
+
+/**
+ * Extremes of B − C and B − A over `samples` instants spread over
+ * [M, M + horizonCycles] (see sweep/sampled.ts for the instants), computed in Wasm.
+ * Requires the raw clock's shift ≤ 63 (true for every registered clocksource).
+ */
+export function wasmSampledExtremes(s: ClockState, horizonCycles: bigint, samples: bigint): RawExtremes {
+  const w = wasmExports();
+  const tscTimestamp = lo64(s.l1TscOffset + (s.ratio === 1n << BigInt(s.frac) ? s.masterCycleNow : (s.masterCycleNow * s.ratio) >> BigInt(s.frac)));
+  const systemTime = lo64(s.masterKernelNs + s.kvmclockOffset);
+  const base = lo64(s.raw.rawSec * 1_000_000_000n + s.offsBootNs + s.kvmclockOffset);
+  w.extremesInstants(s.masterCycleNow, horizonCycles, samples);
+  w.extremesGuest(s.l1TscOffset, s.ratio, s.frac, tscTimestamp, systemTime, s.guestScale.mul, s.guestScale.shift);
+  w.extremesHost(s.hostScale.mul, s.hostScale.shift, s.raw.cycleLast, s.raw.xtimeNsec, s.raw.mult, s.raw.shift, base);
+  for (let from = 0n; from < samples; from += CHUNK) w.extremesRun(from, from + CHUNK < samples ? from + CHUNK : samples);
+  return {
+    minBC: s64(w.minBC.value),
+    maxBC: s64(w.maxBC.value),
+    minBA: s64(w.minBA.value),
+    maxBA: s64(w.maxBA.value),
+    minBCAt: lo64(w.minBCAt.value),
+    maxBCAt: lo64(w.maxBCAt.value),
+    minBAAt: lo64(w.minBAAt.value),
+    maxBAAt: lo64(w.maxBAAt.value),
+  };
+}
