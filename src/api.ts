@@ -93,6 +93,12 @@ function outFor(input: BigUint64Array, out: unknown, name = 'out'): BigUint64Arr
   if (out === undefined) return new BigUint64Array(input.length);
   const o = aU64Array(out, name);
   aOutLength(o, input.length, name);
+  // In place is fine; a view that overlaps the input at another offset would make the result
+  // depend on the order elements are processed in (and so on the backend).
+  if (o.buffer === input.buffer && o.byteOffset !== input.byteOffset) {
+    const overlap = o.byteOffset < input.byteOffset + input.byteLength && input.byteOffset < o.byteOffset + o.byteLength;
+    if (overlap) throw new ArgumentRangeError(name, 'BigUint64Array view', 0n, 0n, `offset ${o.byteOffset}`, `overlaps the input at byte offset ${input.byteOffset}: pass the input itself or a disjoint array`);
+  }
   return o;
 }
 

@@ -453,3 +453,14 @@ describe('backend selection', () => {
     expect(kvmclock('reference')).toBe(kvmclock('reference'));
   });
 });
+
+describe('batch output overlapping the input at another offset', () => {
+  it.each(['reference', 'wasm'] as const)('is refused on %s (in place and disjoint are fine)', (backend) => {
+    const api = kvmclock(backend);
+    const backing = new BigUint64Array([1n, 2n, 3n, 4n, 5n, 6n]);
+    expect(() => api.scaleTscBatch(backing.subarray(0, 5), 2n, 0, backing.subarray(1, 6))).toThrow(expect.objectContaining({ code: 'range', argument: 'out' }));
+    const inPlace = backing.subarray(0, 3);
+    expect(api.scaleTscBatch(inPlace, 2n, 0, inPlace)).toEqual(new BigUint64Array([2n, 4n, 6n]));
+    expect(api.scaleTscBatch(backing.subarray(3, 6), 2n, 0, backing.subarray(0, 3))).toEqual(new BigUint64Array([8n, 10n, 12n]));
+  });
+});
