@@ -32,3 +32,13 @@ export function floorDiv(a: bigint, b: bigint): bigint {
   const q = a / b;
   return a % b !== 0n && a < 0n ? q - 1n : q;
 }
+
+/** The fraction in lowest terms with a positive denominator. */
+export function reduce(r: Ratio): Ratio {
+  let a = r.num < 0n ? -r.num : r.num;
+  let b = r.den < 0n ? -r.den : r.den;
+  while (b !== 0n) [a, b] = [b, a % b];
+  const g = a === 0n ? 1n : a;
+  const sign = r.den < 0n ? -1n : 1n;
+  return { num: (sign * r.num) / g, den: (sign * r.den) / g };
+}

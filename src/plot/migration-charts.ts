@@ -2,36 +2,37 @@
 import type { MigrationReport } from '../scenario/migration.js';
 import type { Chart } from './render.js';
 
-const NS_PER_MS = 1e6;
+const NS_PER_US = 1e3;
 
 /** The charts for one `kvmclock migrate` run. */
 export function migrationCharts(r: MigrationReport): Chart[] {
   const c = r.config;
   const downtimeS = Number(c.downtimeNs) / 1e9;
-  const rows: { method: string; t: number; errorMs: number }[] = [];
+  const rows: { method: string; minutes: number; errorUs: number }[] = [];
   for (const m of r.results) {
-    const label = m.method.toUpperCase();
-    // On the source the guest is on the ideal line until the pause (error 0).
-    rows.push({ method: label, t: -60, errorMs: 0 }, { method: label, t: 0, errorMs: 0 });
-    for (const [dt, err] of m.errorSeries) rows.push({ method: label, t: downtimeS + Number(dt) / 1e9, errorMs: Number(err) / NS_PER_MS });
+    const label = `${m.method.toUpperCase()} ${m.name}`;
+    for (const [dt, err] of m.errorSeries) rows.push({ method: label, minutes: Number(dt) / 6e10, errorUs: Number(err) / NS_PER_US });
   }
   const atResume = r.results.map((m) => ({ method: m.method.toUpperCase(), errorNs: Number(m.kvmclockErrorNs), abs: Math.max(1, Math.abs(Number(m.kvmclockErrorNs))) }));
   return [
     {
       name: 'migration-clock-error',
-      title: 'Guest KVM clock error across the migration',
-      caption: `B minus the ideal (the source's pvclock line continued through the downtime), vCPU 0. The VM is paused at t = 0 after ${c.uptimeNs / 3_600_000_000_000n} h since its last master-clock reference and resumes after ${downtimeS} s; lines are sampled over the hour after resume. Values are exact integers (ns) drawn in ms.`,
+      title: 'Guest KVM clock error after the migration, per method',
+      caption: `B minus the ideal (the source's pvclock line continued through the downtime), vCPU 0, over the hour after the guest resumes. The VM was paused after ${c.uptimeNs / 3_600_000_000_000n} h since its last master-clock reference and resumed ${downtimeS} s later. Each panel has its own scale (µs): exact integer ns, drawn in µs.`,
       spec: {
-        width: 720,
-        height: 320,
         data: { values: rows },
-        mark: { type: 'line', point: true, interpolate: 'step-after' },
-        encoding: {
-          x: { field: 't', type: 'quantitative', title: 'time since the pause (s)', scale: { type: 'symlog' } },
-          y: { field: 'errorMs', type: 'quantitative', title: 'KVM clock error (ms)' },
-          color: { field: 'method', type: 'nominal', title: 'method' },
-          tooltip: [{ field: 'method' }, { field: 't' }, { field: 'errorMs' }],
+        facet: { row: { field: 'method', type: 'nominal', title: null, header: { labelAngle: 0, labelAlign: 'left', labelLimit: 360 } } },
+        spec: {
+          width: 560,
+          height: 70,
+          mark: { type: 'line', point: { size: 10 }, interpolate: 'step-after' },
+          encoding: {
+            x: { field: 'minutes', type: 'quantitative', title: 'minutes since resume' },
+            y: { field: 'errorUs', type: 'quantitative', title: 'error (µs)', scale: { zero: false } },
+            tooltip: [{ field: 'method' }, { field: 'minutes' }, { field: 'errorUs' }],
+          },
         },
+        resolve: { scale: { y: 'independent' } },
       },
     },
     {

@@ -3,7 +3,7 @@
  * CSV, and the human table of the worst points. Field names of the JSON lines are a
  * contract (see the README); new fields may be added, none renamed.
  */
-import { formatDecimal, type Ratio } from '../rational.js';
+import { formatDecimal, type Ratio, reduce } from '../rational.js';
 import { type ExactPoint, type FailedPoint, isFailedPoint, type PointResult } from './exact-point.js';
 import type { SampledExtremes } from './sampled.js';
 
@@ -11,7 +11,10 @@ import type { SampledExtremes } from './sampled.js';
 export type SweepResult = PointResult & { readonly sampled?: SampledExtremes };
 
 const rate = (r: Ratio): number => Number(formatDecimal(r, 3));
-const fraction = (r: Ratio): string => `${r.num}/${r.den}`;
+const fraction = (r: Ratio): string => {
+  const x = reduce(r);
+  return `${x.num}/${x.den}`;
+};
 
 function extremeJson(e: SampledExtremes['bMinusC']['min']) {
   return { ns: e.ns.toString(), sample: e.sample.toString(), atTsc: e.atTsc.toString(), atNs: e.atNs.toString() };
