@@ -30,7 +30,6 @@ import {
   ratioFor,
   s32,
   s64,
-  s8Shift,
   setClockFlags,
   shift64,
   timeScaleArgs,

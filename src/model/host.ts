@@ -237,7 +237,6 @@ export class Host {
   }
 }
 
-
 /** The realtime frequency error: an integer number of ppb within ±10^9. */
 function aRealtimeError(v: unknown): number {
   const n = aS32(v, 'host.realtimeErrorPpb');

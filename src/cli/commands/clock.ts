@@ -5,11 +5,11 @@
 import { formatDurationNs, parseDurationNs } from '../../duration.js';
 import { kvmclock } from '../../index.js';
 import { type ClockSummary, clockSummary } from '../../model/clock-summary.js';
-import { tscCaps, VENDORS, type Vendor } from '../../model/vendor.js';
-import { aU32, aU32NonZero } from '../../validate.js';
+import { tscCaps } from '../../model/vendor.js';
+import { aU32 } from '../../validate.js';
 import { type CliCommand, UsageError } from '../command.js';
 import { toJson } from '../json.js';
-import { backendOption, parseOptions } from '../options.js';
+import { backendOption, intOption, khzOption, parseOptions, vendorOption } from '../options.js';
 import { groupDigits } from '../table.js';
 
 const HELP = `usage: kvmclock clock --host-khz N --guest-khz N [--vendor vmx|svm] [--at DURATION]
@@ -43,10 +43,9 @@ export const clockCommand: CliCommand = {
       return 0;
     }
     if (values['host-khz'] === undefined) throw new UsageError('--host-khz is required (the host TSC frequency in kHz, 1..4294967295)');
-    const hostKhz = aU32NonZero(intOption(values['host-khz'], '--host-khz'), '--host-khz', 'a host TSC of 0 kHz');
-    const guestKhz = values['guest-khz'] === undefined ? hostKhz : aU32NonZero(intOption(values['guest-khz'], '--guest-khz'), '--guest-khz', 'a guest TSC of 0 kHz');
-    const vendor = (values.vendor ?? 'vmx') as Vendor;
-    if (!VENDORS.includes(vendor)) throw new UsageError(`--vendor expected vmx or svm, got ${JSON.stringify(vendor)}`);
+    const hostKhz = khzOption(values['host-khz'], '--host-khz', 0);
+    const guestKhz = khzOption(values['guest-khz'], '--guest-khz', hostKhz);
+    const vendor = vendorOption(values.vendor);
     const horizonNs = parseDurationNs(values.at ?? '1d', '--at');
     const tolerancePpm = values['tolerance-ppm'] === undefined ? undefined : aU32(intOption(values['tolerance-ppm'], '--tolerance-ppm'), '--tolerance-ppm');
     const api = kvmclock(backendOption(values.backend));
@@ -61,12 +60,6 @@ export const clockCommand: CliCommand = {
     return 0;
   },
 };
-
-/** A decimal integer option (as a number; range checks follow). */
-export function intOption(v: string, name: string): number {
-  if (!/^[0-9]+$/.test(v)) throw new UsageError(`${name} expected a non-negative decimal integer, got ${JSON.stringify(v)}`);
-  return Number(v);
-}
 
 function signed(v: bigint): string {
   return v > 0n ? `+${groupDigits(v)}` : groupDigits(v);

@@ -1,14 +1,11 @@
 /** `kvmclock hotplug`: the kvmclock step a vCPU hotplug causes after long uptimes. */
 import { formatDurationNs, parseDurationNs } from '../../duration.js';
 import { kvmclock } from '../../index.js';
-import { VENDORS, type Vendor } from '../../model/vendor.js';
 import { hotplugSteps } from '../../scenario/hotplug.js';
-import { aU32NonZero } from '../../validate.js';
-import { type CliCommand, UsageError } from '../command.js';
+import type { CliCommand } from '../command.js';
 import { toJson } from '../json.js';
-import { backendOption, parseOptions } from '../options.js';
+import { backendOption, khzOption, parseOptions, vendorOption } from '../options.js';
 import { groupDigits, renderTable } from '../table.js';
-import { intOption } from './clock.js';
 
 const HELP = `usage: kvmclock hotplug --host-khz N --guest-khz N [--vendor vmx|svm] [--elapsed 1d,7d,30d,90d] [--json]
 
@@ -34,12 +31,11 @@ export const hotplugCommand: CliCommand = {
       process.stdout.write(`${HELP}\n`);
       return 0;
     }
-    const hostKhz = aU32NonZero(intOption(values['host-khz'] ?? '2500000', '--host-khz'), '--host-khz', 'a host TSC of 0 kHz');
-    const guestKhz = aU32NonZero(intOption(values['guest-khz'] ?? '1000000', '--guest-khz'), '--guest-khz', 'a guest TSC of 0 kHz');
-    const vendor = values.vendor ?? 'vmx';
-    if (!(VENDORS as readonly string[]).includes(vendor)) throw new UsageError(`--vendor expected vmx or svm, got ${JSON.stringify(vendor)}`);
+    const hostKhz = khzOption(values['host-khz'], '--host-khz', 2_500_000);
+    const guestKhz = khzOption(values['guest-khz'], '--guest-khz', 1_000_000);
+    const vendor = vendorOption(values.vendor);
     const elapsed = (values.elapsed ?? '1d,7d,30d,90d').split(',').map((d, i) => parseDurationNs(d.trim(), `--elapsed[${i}]`));
-    const steps = hotplugSteps(kvmclock(backendOption(values.backend)), { hostKhz, guestKhz, vendor: vendor as Vendor }, elapsed);
+    const steps = hotplugSteps(kvmclock(backendOption(values.backend)), { hostKhz, guestKhz, vendor }, elapsed);
     if (values.json) {
       process.stdout.write(`${toJson({ hostKhz, guestKhz, vendor, steps })}\n`);
       return 0;

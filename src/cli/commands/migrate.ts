@@ -5,16 +5,14 @@
 import { formatDurationNs, parseDurationNs } from '../../duration.js';
 import { ArgumentTypeError } from '../../errors.js';
 import { kvmclock } from '../../index.js';
-import { VENDORS, type Vendor } from '../../model/vendor.js';
 import { compareMigrationMethods, METHODS, type MethodId, type MigrationConfig, type MigrationReport } from '../../scenario/migration.js';
-import { aU32, aU32NonZero } from '../../validate.js';
+import { aU32 } from '../../validate.js';
 import { type CliCommand, UsageError } from '../command.js';
 import { toJson } from '../json.js';
-import { backendOption, parseOptions } from '../options.js';
+import { backendOption, intOption, khzOption, parseOptions, vendorOption } from '../options.js';
 import { migrationCharts } from '../../plot/migration-charts.js';
 import { writeCharts } from '../../plot/render.js';
 import { groupDigits, renderTable } from '../table.js';
-import { intOption } from './clock.js';
 
 const HELP = `usage: kvmclock migrate [options]
 
@@ -41,12 +39,6 @@ function signedDuration(v: string, name: string): bigint {
   const negative = v.trim().startsWith('-');
   const ns = parseDurationNs(negative ? v.trim().slice(1) : v, name);
   return negative ? -ns : ns;
-}
-
-function vendorOption(v: string | undefined, name: string): Vendor {
-  const vendor = v ?? 'vmx';
-  if (!(VENDORS as readonly string[]).includes(vendor)) throw new UsageError(`${name} expected vmx or svm, got ${JSON.stringify(vendor)}`);
-  return vendor as Vendor;
 }
 
 function methodsOption(v: string | undefined): MethodId[] {
@@ -84,12 +76,11 @@ export const migrateCommand: CliCommand = {
       process.stdout.write(`${HELP}\n`);
       return 0;
     }
-    const khz = (v: string | undefined, name: string, dflt: number) => (v === undefined ? dflt : aU32NonZero(intOption(v, name), name, 'a TSC frequency of 0 kHz'));
-    const srcKhz = khz(values['src-khz'], '--src-khz', 2_500_000);
+    const srcKhz = khzOption(values['src-khz'], '--src-khz', 2_500_000);
     const config: MigrationConfig = {
       src: { tscKhz: srcKhz, vendor: vendorOption(values['src-vendor'] ?? values.vendor, '--src-vendor') },
-      dst: { tscKhz: khz(values['dst-khz'], '--dst-khz', srcKhz), vendor: vendorOption(values['dst-vendor'] ?? values.vendor, '--dst-vendor') },
-      guestKhz: khz(values['guest-khz'], '--guest-khz', 1_000_000),
+      dst: { tscKhz: khzOption(values['dst-khz'], '--dst-khz', srcKhz), vendor: vendorOption(values['dst-vendor'] ?? values.vendor, '--dst-vendor') },
+      guestKhz: khzOption(values['guest-khz'], '--guest-khz', 1_000_000),
       vcpus: values.vcpus === undefined ? 2 : aU32(intOption(values.vcpus, '--vcpus'), '--vcpus'),
       uptimeNs: parseDurationNs(values.uptime ?? '1d', '--uptime'),
       downtimeNs: parseDurationNs(values.downtime ?? '300ms', '--downtime'),

@@ -20,9 +20,8 @@ import { type Grid, parseHorizons, parseKhzList, parseShard, parseVendors } from
 import { planSweep, runSweep, type SweepProgress } from '../../sweep/run.js';
 import { aU32 } from '../../validate.js';
 import { type CliCommand, UsageError } from '../command.js';
-import { backendOption, parseOptions } from '../options.js';
+import { backendOption, intOption, parseOptions } from '../options.js';
 import { groupDigits, renderTable } from '../table.js';
-import { intOption } from './clock.js';
 
 /** The embedded default grid of `npm start`: common host TSCs × guests 1.0–3.5 GHz × both vendors × 1 h, 1 d, 30 d. */
 export const DEFAULT_SWEEP = {
