@@ -19,7 +19,14 @@ export type ErrorCode =
   | 'toolarge' // TSC scaling ratio >= max ratio, rejected by kvm_set_tsc_khz
   | 'EINVAL' // an ioctl the kernel would fail with -EINVAL
   // our own
-  | 'internal'; // a broken invariant or an unexpected Wasm trap: a kvmclock bug
+  | 'internal' // a broken invariant or an unexpected Wasm trap: a kvmclock bug
+  // the live probe (`kvmclock probe`, ProbeError)
+  | 'nocompiler' // no C compiler to build the native reader
+  | 'platform' // not Linux on x86-64
+  | 'nopvclock' // no readable pvclock page (not a KVM guest, or kvm-clock not exposed)
+  | 'odd' // the record's version stayed odd: an update that never finished
+  | 'changing' // the record's version changed during every read
+  | 'native'; // the native reader failed to build or run, or printed something unexpected
 
 /** Anything kvmclock throws deliberately carries this interface. */
 export interface KvmclockError extends Error {
@@ -108,6 +115,27 @@ export class InternalError extends Error implements KvmclockError {
   constructor(message: string, options?: { cause?: unknown }) {
     super(`kvmclock internal error: ${message}`, options);
     this.name = 'InternalError';
+  }
+}
+
+/** Codes of {@link ProbeError}. */
+export type ProbeErrorCode = 'nocompiler' | 'platform' | 'nopvclock' | 'odd' | 'changing' | 'native';
+
+/**
+ * The live probe cannot read this machine's clock: no C compiler for its native reader,
+ * not Linux on x86-64, no pvclock page mapped (not a KVM guest, or kvm-clock not exposed
+ * to user space), a record whose version stays odd or changes during every read, or a
+ * native reader that failed. An environment condition, not a kvmclock bug.
+ */
+export class ProbeError extends Error implements KvmclockError {
+  readonly [KVMCLOCK_ERROR] = true;
+  constructor(
+    readonly code: ProbeErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'ProbeError';
   }
 }
 

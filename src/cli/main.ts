@@ -9,12 +9,13 @@ import { clockCommand } from './commands/clock.js';
 import { evalCommand } from './commands/eval.js';
 import { hotplugCommand } from './commands/hotplug.js';
 import { migrateCommand } from './commands/migrate.js';
+import { probeCommand } from './commands/probe.js';
 import { reportCommand } from './commands/report.js';
 import { sweepCommand } from './commands/sweep.js';
 import { timelineCommand } from './commands/timeline.js';
 import { UsageError, type CliCommand } from './command.js';
 
-const COMMANDS: readonly CliCommand[] = [sweepCommand, reportCommand, evalCommand, clockCommand, timelineCommand, migrateCommand, hotplugCommand, benchCommand];
+const COMMANDS: readonly CliCommand[] = [sweepCommand, reportCommand, evalCommand, clockCommand, timelineCommand, migrateCommand, hotplugCommand, benchCommand, probeCommand];
 
 function usage(): string {
   const lines = COMMANDS.map((c) => `  ${c.name.padEnd(8)} ${c.summary}`);

@@ -6,7 +6,10 @@
  */
 import type { KvmclockApi } from '../api.js';
 import type { ClocksourceParams, SetTscKhzResult, TimeScale } from '../backend.js';
+import { type Ratio, ppbOf } from '../rational.js';
+import { type GuestTscClocksource, guestTscClocksource } from './clock-d.js';
 import { resnapshotStep } from './definitions.js';
+import { clocksourceRate, over, pvclockRate } from './rates.js';
 import type { PvclockRecord } from './pvclock-record.js';
 import { type StandardOptions, standardVm } from './standard.js';
 import type { Vendor } from './vendor.js';
@@ -35,6 +38,11 @@ export interface ClockSummary {
   readonly bMinusA: bigint;
   readonly cMinusA: bigint;
   readonly bMinusC: bigint;
+  /** D: the guest's TSC clocksource (its CLOCK_MONOTONIC_RAW), aligned with B at the reference; null if unusable. */
+  readonly d: bigint | null;
+  readonly bMinusD: bigint | null;
+  /** The guest's TSC clocksource registration (from pvclock_tsc_khz of its record) and kvm-clock's exact rate against it. */
+  readonly guestClocksource: (GuestTscClocksource & { readonly kvmclockVsDPpb: Ratio }) | null;
   /** The step B takes if the master clock is re-taken (legacy) at the horizon. */
   readonly resnapshotStepNs: bigint;
   /** kvmclock_offset the continuous re-snapshot would set at the horizon. */
@@ -53,6 +61,7 @@ export function clockSummary(api: KvmclockApi, o: StandardOptions, horizonNs: bi
   const step = resnapshotStep(api, vm.clockState(0), at);
   const s64 = (x: bigint) => BigInt.asIntN(64, x);
   if (v.pvti === null || v.setTscKhzResult === null) throw new Error('standard VM has no pvclock record');
+  const gcs = guestTscClocksource(api, v.pvti.tscToSystemMul, v.pvti.tscShift);
   return {
     hostKhz: o.hostKhz,
     guestKhz: o.guestKhz,
@@ -77,6 +86,9 @@ export function clockSummary(api: KvmclockApi, o: StandardOptions, horizonNs: bi
     bMinusA: s64(values.b - values.a),
     cMinusA: s64(values.c - values.a),
     bMinusC: s64(values.b - values.c),
+    d: values.d,
+    bMinusD: values.d === null ? null : s64(values.b - values.d),
+    guestClocksource: gcs === null ? null : { ...gcs, kvmclockVsDPpb: ppbOf(over(pvclockRate(v.pvti.tscToSystemMul, v.pvti.tscShift), clocksourceRate(gcs.mult, gcs.shift))) },
     resnapshotStepNs: step.legacyStepNs,
     continuousKvmclockOffset: step.continuousKvmclockOffset,
   };

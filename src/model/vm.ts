@@ -15,6 +15,7 @@ import type { SetTscKhzResult, TimeScale } from '../backend.js';
 import { ArgumentRangeError, InternalError, KernelRuleError, isKvmclockError } from '../errors.js';
 import { KVM_CLOCK_HOST_TSC, KVM_CLOCK_REALTIME, KVM_CLOCK_TSC_STABLE, NSEC_PER_SEC, PVCLOCK_GUEST_STOPPED, PVCLOCK_TSC_STABLE_BIT } from '../units.js';
 import { aBool, aS64, aU32, aU64 } from '../validate.js';
+import { clockD, guestTscClocksource } from './clock-d.js';
 import { setClockGuestOffset } from './clock-guest.js';
 import type { ClockState } from './definitions.js';
 import type { Host, HostClocksource } from './host.js';
@@ -124,6 +125,8 @@ export interface ClockValues {
   readonly c: bigint;
   /** What get_kvmclock_ns returns now: C with the master clock, A without. */
   readonly kvmclockNs: bigint;
+  /** D: the guest's TSC clocksource (CLOCK_MONOTONIC_RAW of a guest on `tsc`), aligned with B at its record's reference; null when the record gives no usable kHz. */
+  readonly d: bigint | null;
 }
 
 export class Vm {
@@ -225,7 +228,9 @@ export class Vm {
     const b = v.pvti === null ? a : readRecord(this.api, v.pvti, guestTsc);
     const hs = this.host.hostTimeScale;
     const c = this.api.pvclockRead(at, this.#s.masterCycleNow, lo64(this.#s.masterKernelNs + this.#s.kvmclockOffset), hs.mul, hs.shift);
-    return { h: at, guestTsc, a, b, c, kvmclockNs: this.#s.useMasterClock ? c : a };
+    const cs = v.pvti === null ? null : guestTscClocksource(this.api, v.pvti.tscToSystemMul, v.pvti.tscShift);
+    const d = v.pvti === null || cs === null ? null : clockD(this.api, v.pvti, cs, guestTsc);
+    return { h: at, guestTsc, a, b, c, kvmclockNs: this.#s.useMasterClock ? c : a, d };
   }
 
   // ---------------------------------------------------------------- operations

@@ -9,6 +9,7 @@ import { tscCaps } from '../../model/vendor.js';
 import { aU32 } from '../../validate.js';
 import { type CliCommand, UsageError } from '../command.js';
 import { toJson } from '../json.js';
+import { formatDecimal } from '../../rational.js';
 import { backendOption, intOption, khzOption, parseOptions, vendorOption } from '../options.js';
 import { groupDigits } from '../table.js';
 
@@ -65,6 +66,8 @@ function signed(v: bigint): string {
   return v > 0n ? `+${groupDigits(v)}` : groupDigits(v);
 }
 
+const clockLine = (name: string, label: string, v: bigint) => `  ${name}  ${label.padEnd(28)}${groupDigits(v).padStart(26)} ns`;
+
 function renderSummary(s: ClockSummary): string {
   const g = groupDigits;
   const set = s.vcpu.setTscKhz;
@@ -84,10 +87,13 @@ function renderSummary(s: ClockSummary): string {
     `master clock ${s.master.inUse ? 'in use' : 'NOT in use'}: master_cycle_now ${g(s.master.cycleNow)}, master_kernel_ns ${g(s.master.kernelNs)}`,
     '',
     `at +${formatDurationNs(s.horizonNs)} (host TSC ${g(s.at)}, guest TSC ${g(s.guestTsc)}):`,
-    `  A  host raw clock + offsets   ${g(s.a).padStart(26)} ns`,
-    `  B  guest pvclock read         ${g(s.b).padStart(26)} ns`,
-    `  C  __get_kvmclock             ${g(s.c).padStart(26)} ns`,
-    `  B − A ${signed(s.bMinusA)} ns   C − A ${signed(s.cMinusA)} ns   B − C ${signed(s.bMinusC)} ns`,
+    clockLine('A', 'host raw clock + offsets', s.a),
+    clockLine('B', 'guest pvclock read', s.b),
+    clockLine('C', '__get_kvmclock', s.c),
+    ...(s.d === null || s.guestClocksource === null
+      ? []
+      : [`${clockLine('D', 'guest CLOCK_MONOTONIC_RAW', s.d)}   (guest tsc clocksource from pvclock_tsc_khz ${g(s.guestClocksource.tscKhz)}: mult ${g(s.guestClocksource.mult)} shift ${s.guestClocksource.shift})`]),
+    `  B − A ${signed(s.bMinusA)} ns   C − A ${signed(s.cMinusA)} ns   B − C ${signed(s.bMinusC)} ns${s.bMinusD === null || s.guestClocksource === null ? '' : `   B − D ${signed(s.bMinusD)} ns (kvm-clock ${formatDecimal(s.guestClocksource.kvmclockVsDPpb, 3)} ppb against the guest's raw clock)`}`,
     `  a legacy master-clock re-snapshot now steps the guest clock by ${signed(s.resnapshotStepNs)} ns;`,
     `  the continuous variant would set kvmclock_offset to ${g(s.continuousKvmclockOffset)} and step it by 0`,
   ].join('\n');
