@@ -37,6 +37,8 @@ export async function run(argv: readonly string[]): Promise<number> {
   try {
     return await command.run(rest);
   } catch (e) {
+    // The reader of our output went away (`… | head`): not a failure of ours.
+    if ((e as { code?: unknown })?.code === 'EPIPE') return 0;
     if (e instanceof UsageError || isKvmclockError(e)) {
       if (!(isKvmclockError(e) && e.code === 'internal')) {
         process.stderr.write(`kvmclock ${name}: ${(e as Error).message}\n`);

@@ -1,17 +1,23 @@
 /**
- * The sampled-extremes kernel (assembly/extremes.ts) on the scalar Wasm build: A, B and
- * C at N instants over a horizon, reduced inside Wasm to the extremes of B − C and
- * B − A, with no per-sample JS work and no memory proportional to N.
+ * The sampled-extremes kernel (assembly/extremes.ts) in Wasm: A, B and C at N instants
+ * over a horizon, reduced inside Wasm to the extremes of B − C and B − A, with no
+ * per-sample JS work and no memory proportional to N. It runs on the module the batch
+ * forms use (batchExports: the SIMD build, whose kernel evaluates two samples per v128
+ * step, when the engine supports it; else the scalar build); both give identical results.
  */
 import type { ClockState } from '../model/definitions.js';
 import type { RawExtremes } from '../sweep/sampled.js';
-import { wasmExports } from './instance.js';
+import { batchExports } from './instance.js';
 
 const lo64 = (x: bigint): bigint => BigInt.asUintN(64, x);
 const s64 = (x: bigint): bigint => BigInt.asIntN(64, x);
 
-/** Samples per kernel call (keeps each call short; the result does not depend on it). */
-const CHUNK = 1n << 24n;
+/**
+ * Samples per kernel call (about 3 ms; the result does not depend on it). Short calls also
+ * let a fresh worker switch to V8's optimised code early: a call that started in the
+ * baseline tier (Liftoff) finishes there, as Wasm has no on-stack replacement.
+ */
+const CHUNK = 1n << 20n;
 
 /**
  * Extremes of B − C and B − A over `samples` instants spread over
@@ -19,7 +25,8 @@ const CHUNK = 1n << 24n;
  * Requires the raw clock's shift ≤ 63 (true for every registered clocksource).
  */
 export function wasmSampledExtremes(s: ClockState, horizonCycles: bigint, samples: bigint): RawExtremes {
-  const w = wasmExports();
+  if (samples <= 0n) return { minBC: 0n, maxBC: 0n, minBA: 0n, maxBA: 0n, minBCAt: 0n, maxBCAt: 0n, minBAAt: 0n, maxBAAt: 0n }; // as the reference
+  const w = batchExports();
   const tscTimestamp = lo64(s.l1TscOffset + (s.ratio === 1n << BigInt(s.frac) ? s.masterCycleNow : (s.masterCycleNow * s.ratio) >> BigInt(s.frac)));
   const systemTime = lo64(s.masterKernelNs + s.kvmclockOffset);
   const base = lo64(s.raw.rawSec * 1_000_000_000n + s.offsBootNs + s.kvmclockOffset);

@@ -94,6 +94,25 @@ describe('sweep points', () => {
 });
 
 describe('sampled extremes', () => {
+  // The kernel runs on the SIMD build (two samples per v128 step) when the engine has it,
+  // else on the scalar build; both must equal the BigInt brute force. `engines` runs a
+  // check on each (setWasmBatchEngine picks the module, restored afterwards).
+  const instance = () => import('../../src/wasm/instance.js');
+  const engines = async (check: () => void): Promise<void> => {
+    const { setWasmBatchEngine, wasmBatchEngine } = await instance();
+    expect(wasmBatchEngine().simd).toBe(true); // Node has Wasm SIMD: the vector path is the one under test
+    try {
+      for (const engine of ['auto', 'scalar'] as const) {
+        setWasmBatchEngine(engine);
+        check();
+      }
+    } finally {
+      setWasmBatchEngine('auto');
+    }
+  };
+  const U64 = (1n << 64n) - 1n;
+  const lo64 = (x: bigint): bigint => BigInt.asUintN(64, x);
+
   it.each([
     [2_500_000, 1_000_000, 'vmx', 86_400n, 1000n],
     [3_000_000, 2_500_000, 'svm', 3_600n, 777n],
@@ -101,12 +120,146 @@ describe('sampled extremes', () => {
     [3_700_000, 1_100_000, 'svm', 86_400n, 1n],
     [1_000, 3_000_000, 'vmx', 100n, 997n], // a 1 MHz host: shift +20 pre-shifts
     [10_000_000, 1_000, 'svm', 3_600n, 500n],
-  ] as const)('Wasm kernel ≡ BigInt brute force: %i → %i kHz %s over %i s, %i samples', (hostKhz, guestKhz, vendor, horizonS, n) => {
+    [5_000_000, 3_500_000, 'vmx', 86_400n, 333n], // host shift −2
+    [1_000_000, 3_000_000, 'vmx', 86_400n, 301n], // host shift +1 (a 1 GHz host)
+    [600_000, 600_000, 'svm', 86_400n, 64n], // unscaled, shift +1 both sides
+    [3_000_000, 1_500_000, 'vmx', 86_400n, 65n], // guest shift 0
+    [2_500_000, 2_500_100, 'vmx', 1n, 4097n], // within tolerance: B = C; steps of 610 cycles
+    [2_500_000, 1_000_000, 'svm', 1n, 3001n], // steps of 833 or 834 cycles
+  ] as const)('Wasm kernel ≡ BigInt brute force: %i → %i kHz %s over %i s, %i samples', async (hostKhz, guestKhz, vendor, horizonS, n) => {
     const { state } = evaluatePoint(api, { index: 0, hostKhz, guestKhz, vendor, horizonS }, 250);
     expect(state).toBeDefined();
     if (state === undefined) return;
     const horizon = BigInt(hostKhz) * 1000n * horizonS;
-    expect(wasmSampledExtremes(state, horizon, n)).toEqual(sampledExtremesReference(ref, state, horizon, n));
+    await engines(() => expect(wasmSampledExtremes(state, horizon, n)).toEqual(sampledExtremesReference(ref, state, horizon, n)));
+  });
+
+  it('sample counts around the vector path’s thresholds (16 pairs, odd tails), and 0 samples', async () => {
+    const { state } = evaluatePoint(api, { index: 0, hostKhz: 3_000_000, guestKhz: 2_500_000, vendor: 'svm', horizonS: 60n }, 250);
+    if (state === undefined) throw new Error('no state');
+    for (const horizon of [180_000_000_000n, 31n, 32n, 33n, 1n, 0n]) {
+      for (const n of [0n, 1n, 2n, 3n, 30n, 31n, 32n, 33n, 34n, 35n, 36n, 63n, 64n, 65n, 66n]) {
+        await engines(() => expect(wasmSampledExtremes(state, horizon, n), `H ${horizon}, n ${n}`).toEqual(sampledExtremesReference(ref, state, horizon, n)));
+      }
+    }
+  });
+
+  it('any clock state: every pre-shift (±63, ±64, −128..127), frac 0..63, offsets and sums that wrap, A going backwards', async () => {
+    const { default: fc } = await import('fast-check');
+    const u64 = fc.oneof(
+      fc.bigInt({ min: 0n, max: U64 }),
+      fc.bigInt({ min: 0n, max: 1n << 40n }),
+      fc.constantFrom(0n, 1n, (1n << 63n) - 1n, 1n << 63n, U64),
+    );
+    const u32 = fc.oneof(fc.integer({ min: 0, max: 0xffff_ffff }), fc.constantFrom(0, 1, 0x8000_0000, 0xffff_ffff));
+    const s8 = fc.oneof(fc.integer({ min: -128, max: 127 }), fc.constantFrom(-128, -64, -63, -62, -33, -32, -2, -1, 0, 1, 2, 31, 32, 63, 64, 127));
+    const frac = fc.oneof(fc.integer({ min: 0, max: 63 }), fc.constantFrom(0, 1, 31, 32, 33, 48, 63));
+    const scale = fc.record({ mul: u32, shift: s8 });
+    const arb = fc
+      .record({
+        m: u64,
+        hSpan: fc.oneof(u64, fc.bigInt({ min: 0n, max: 10_000n })),
+        n: fc.oneof(fc.bigInt({ min: 0n, max: 100n }), fc.bigInt({ min: 30n, max: 40n })),
+        frac,
+        ratio: fc.oneof(u64, fc.constant(-1n)), // −1: the identity ratio 2^frac
+        l1TscOffset: u64,
+        masterKernelNs: u64,
+        kvmclockOffset: fc.bigInt({ min: -(1n << 63n), max: (1n << 63n) - 1n }),
+        offsBootNs: u64,
+        cycleLast: fc.oneof(u64, fc.constant(-1n), fc.constant(-2n)), // −1: M, −2: M + H/2 (A's running form breaks mid-range)
+        rawSec: u64,
+        xtimeNsec: u64,
+        mult: u32,
+        rawShift: fc.integer({ min: 0, max: 63 }),
+        guestScale: scale,
+        hostScale: scale,
+      })
+      .map((x) => {
+        const horizon = x.hSpan > U64 - x.m ? U64 - x.m : x.hSpan; // M + H stays a u64 (a host TSC)
+        const cycleLast = x.cycleLast === -1n ? x.m : x.cycleLast === -2n ? x.m + horizon / 2n : x.cycleLast;
+        const state: Parameters<typeof wasmSampledExtremes>[0] = {
+          raw: { cycleLast, rawSec: x.rawSec, xtimeNsec: x.xtimeNsec, mult: x.mult, shift: x.rawShift },
+          offsBootNs: x.offsBootNs,
+          kvmclockOffset: x.kvmclockOffset,
+          masterCycleNow: x.m,
+          masterKernelNs: x.masterKernelNs,
+          l1TscOffset: x.l1TscOffset,
+          ratio: x.ratio === -1n ? 1n << BigInt(x.frac) : x.ratio,
+          frac: x.frac,
+          guestScale: x.guestScale,
+          hostScale: x.hostScale,
+        };
+        return { state, horizon, n: x.n };
+      });
+    await engines(() =>
+      fc.assert(
+        fc.property(arb, ({ state, horizon, n }) => {
+          expect(wasmSampledExtremes(state, horizon, n)).toEqual(sampledExtremesReference(ref, state, horizon, n));
+        }),
+        { numRuns: 500 },
+      ),
+    );
+  });
+
+  it('windows far into a huge N (indices past 2^32, i·r past 2^64) in any split equal a windowed brute force, on both modules', async () => {
+    const { clockA, clockB, clockC } = await import('../../src/model/definitions.js');
+    const { sampleInstant } = await import('../../src/sweep/sampled.js');
+    const { wasmExports, probeSimd } = await instance();
+    const simd = probeSimd().exports;
+    if (simd === undefined) throw new Error('no SIMD module');
+    const { state } = evaluatePoint(api, { index: 0, hostKhz: 2_500_000, guestKhz: 1_000_000, vendor: 'vmx', horizonS: 3_000_000n }, 250);
+    if (state === undefined) throw new Error('no state');
+    const horizon = 2_500_000_000n * 3_000_000n + 12_345n; // ≈ 2^62.7 cycles
+    const run = (w: typeof simd, n: bigint, ranges: [bigint, bigint][]) => {
+      const s = state;
+      const ts = lo64(s.l1TscOffset + ((s.masterCycleNow * s.ratio) >> BigInt(s.frac)));
+      w.extremesInstants(s.masterCycleNow, horizon, n);
+      w.extremesGuest(s.l1TscOffset, s.ratio, s.frac, ts, lo64(s.masterKernelNs + s.kvmclockOffset), s.guestScale.mul, s.guestScale.shift);
+      w.extremesHost(s.hostScale.mul, s.hostScale.shift, s.raw.cycleLast, s.raw.xtimeNsec, s.raw.mult, s.raw.shift, lo64(s.raw.rawSec * 1_000_000_000n + s.offsBootNs + s.kvmclockOffset));
+      for (const [a, b] of ranges) w.extremesRun(a, b);
+      return [w.minBC, w.maxBC, w.minBA, w.maxBA].map((g) => BigInt.asIntN(64, g.value)).concat([w.minBCAt, w.maxBCAt, w.minBAAt, w.maxBAAt].map((g) => lo64(g.value)));
+    };
+    const reference = (n: bigint, a: bigint, b: bigint) => {
+      let lBC = 0n, uBC = 0n, lBA = 0n, uBA = 0n, lBCi = 0n, uBCi = 0n, lBAi = 0n, uBAi = 0n;
+      for (let i = a; i < b; i++) {
+        const h = sampleInstant(state.masterCycleNow, horizon, n, i);
+        const bv = clockB(ref, state, h);
+        const bc = BigInt.asIntN(64, bv - clockC(ref, state, h));
+        const ba = BigInt.asIntN(64, bv - clockA(ref, state, h));
+        if (i === a || bc < lBC) [lBC, lBCi] = [bc, i];
+        if (i === a || bc > uBC) [uBC, uBCi] = [bc, i];
+        if (i === a || ba < lBA) [lBA, lBAi] = [ba, i];
+        if (i === a || ba > uBA) [uBA, uBAi] = [ba, i];
+      }
+      return [lBC, uBC, lBA, uBA, lBCi, uBCi, lBAi, uBAi];
+    };
+    for (const [n, a] of [
+      [(1n << 41n) + 77n, (1n << 33n) + 5n],
+      [(1n << 41n) + 77n, (1n << 40n) + 1n],
+      [(1n << 41n) + 77n, (1n << 41n) + 77n - 2001n],
+      [(1n << 63n) + 12_345n, (1n << 62n) + 3n], // N − 1 above 2^63: steps of 0 or 1 cycle
+      [U64 - 1000n, (1n << 63n) + 1n],
+    ]) {
+      const b = a + 2001n;
+      const want = reference(n, a, b);
+      for (const w of [simd, wasmExports()]) {
+        expect(run(w, n, [[a, b]]), `[${a}, ${b}) of ${n}`).toEqual(want);
+        expect(run(w, n, [[a, a + 1n], [a + 1n, a + 38n], [a + 38n, a + 39n], [a + 39n, b - 33n], [b - 33n, b]])).toEqual(want);
+      }
+    }
+  });
+
+  it('steps whose (q + 1)·ratio or (q + 1)·mult carries out of the low 64 bits', async () => {
+    // q = 2^32 + 1 cycles and ratio = mult = 2^32 − 1: q·k = 2^64 − 1, so adding k carries.
+    const { state } = evaluatePoint(api, { index: 0, hostKhz: 2_500_000, guestKhz: 1_000_000, vendor: 'vmx', horizonS: 1n }, 250);
+    if (state === undefined) throw new Error('no state');
+    for (const n of [41n, 42n, 9n]) {
+      const horizon = ((1n << 32n) + 1n) * (n - 1n) + (n - 1n) / 2n;
+      for (const [frac, shift] of [[1, 1], [32, 24], [48, 63], [63, 33]]) {
+        const s = { ...state, ratio: 0xffff_ffffn, frac, raw: { ...state.raw, mult: 0xffff_ffff, shift } };
+        await engines(() => expect(wasmSampledExtremes(s, horizon, n), `frac ${frac}, shift ${shift}, n ${n}`).toEqual(sampledExtremesReference(ref, s, horizon, n)));
+      }
+    }
   });
 
   it('the last sample is the horizon itself, so the sampled B − A extremes bracket the exact value', async () => {

@@ -137,12 +137,25 @@ interface Sink {
 
 /** stdout, or a file written to a temporary name and renamed on success (removed on failure or Ctrl-C). */
 async function openSink(path: string | undefined): Promise<Sink> {
-  const writeTo = (stream: Writable) => (text: string) =>
-    new Promise<void>((resolve, reject) => {
-      if (stream.write(text)) resolve();
-      else stream.once('drain', resolve);
-      stream.once('error', reject);
+  // Write with backpressure; a stream error (e.g. EPIPE when piped into `head`) fails the next write.
+  const writeTo = (stream: Writable) => {
+    let failed: Error | undefined;
+    let waiting: ((e: Error) => void) | undefined;
+    stream.on('error', (e: Error) => {
+      failed ??= e;
+      waiting?.(e);
     });
+    return (text: string) =>
+      new Promise<void>((resolve, reject) => {
+        if (failed !== undefined) return reject(failed);
+        if (stream.write(text)) return resolve();
+        waiting = reject;
+        stream.once('drain', () => {
+          waiting = undefined;
+          resolve();
+        });
+      });
+  };
   if (path === undefined) return { write: writeTo(process.stdout), commit: async () => undefined, abort: async () => undefined };
   const tmp = `${path}.${process.pid}.partial`;
   const stream = createWriteStream(tmp);
