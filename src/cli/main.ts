@@ -15,6 +15,8 @@ import { sweepCommand } from './commands/sweep.js';
 import { timelineCommand } from './commands/timeline.js';
 import { UsageError, type CliCommand } from './command.js';
 
+const FILE_ERRORS = new Set(['ENOENT', 'EISDIR', 'ENOTDIR', 'EEXIST', 'EACCES', 'EPERM', 'EROFS', 'ENOSPC']);
+
 const COMMANDS: readonly CliCommand[] = [sweepCommand, reportCommand, evalCommand, clockCommand, timelineCommand, migrateCommand, hotplugCommand, benchCommand, probeCommand];
 
 function usage(): string {
@@ -37,8 +39,14 @@ export async function run(argv: readonly string[]): Promise<number> {
   try {
     return await command.run(rest);
   } catch (e) {
+    const code = (e as { code?: unknown })?.code;
     // The reader of our output went away (`… | head`): not a failure of ours.
-    if ((e as { code?: unknown })?.code === 'EPIPE') return 0;
+    if (code === 'EPIPE') return 0;
+    // A file or directory the user named cannot be used: a usage problem, not a bug.
+    if (typeof code === 'string' && FILE_ERRORS.has(code)) {
+      process.stderr.write(`kvmclock ${name}: ${(e as Error).message}\n`);
+      return 2;
+    }
     if (e instanceof UsageError || isKvmclockError(e)) {
       if (!(isKvmclockError(e) && e.code === 'internal')) {
         process.stderr.write(`kvmclock ${name}: ${(e as Error).message}\n`);

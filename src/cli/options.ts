@@ -4,6 +4,7 @@ import type { BackendName } from '../backend.js';
 import { UsageError } from './command.js';
 import { VENDORS, type Vendor } from '../model/vendor.js';
 import { aU32NonZero } from '../validate.js';
+import { parseDurationNs } from '../duration.js';
 
 /** parseArgs in strict mode, with its errors turned into UsageError. */
 type Options = NonNullable<ParseArgsConfig['options']>;
@@ -40,4 +41,12 @@ export function vendorOption(v: string | undefined, name = '--vendor'): Vendor {
   const vendor = v ?? 'vmx';
   if (!(VENDORS as readonly string[]).includes(vendor)) throw new UsageError(`${name} expected vmx or svm, got ${JSON.stringify(vendor)}`);
   return vendor as Vendor;
+}
+
+/** A duration option of at most 100 years (instants stay within the u64 host TSC), in ns. */
+export function horizonOption(v: string, name: string): bigint {
+  const ns = parseDurationNs(v, name);
+  const max = 100n * 31_536_000_000_000_000n;
+  if (ns > max) throw new UsageError(`${name} ${v}: at most 100 years`);
+  return ns;
 }

@@ -13,7 +13,7 @@ import type { KvmclockApi } from '../api.js';
 import { parseDurationNs } from '../duration.js';
 import { ArgumentRangeError, ArgumentTypeError, KernelRuleError, isKvmclockError, type KvmclockError } from '../errors.js';
 import { KVM_CLOCK_REALTIME } from '../units.js';
-import { aBool, aS32, aS64, aU32, aU64 } from '../validate.js';
+import { aBool, aS32, aS64, aU32, aU32NonZero, aU64 } from '../validate.js';
 import { Host, type HostOptions } from './host.js';
 import { aPvclockRecord, type PvclockRecord } from './pvclock-record.js';
 import { type KvmClockData, type TscMatchingRule, Vm } from './vm.js';
@@ -407,7 +407,5 @@ function aBigInt(v: unknown, name: string): bigint {
 }
 
 function aKhz(v: unknown, name: string): number {
-  const n = aU32(v, name);
-  if (n === 0) throw new ArgumentRangeError(name, 'u32 kHz', 1n, 0xffff_ffffn, n, 'a TSC frequency of 0 kHz');
-  return n;
+  return aU32NonZero(v, name, 'a TSC frequency of 0 kHz');
 }

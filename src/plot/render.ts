@@ -3,7 +3,8 @@
  * SVG on Node with Vega's headless renderer (no browser, no canvas). Vega is loaded
  * only when a chart is drawn, so the arithmetic never depends on it.
  */
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { mkdir, rename, stat, writeFile } from 'node:fs/promises';
+import { ArgumentTypeError } from '../errors.js';
 import { join } from 'node:path';
 
 /** A Vega-Lite specification (kept loose: the builders in this folder produce them). */
@@ -36,7 +37,7 @@ export interface Chart {
  * interrupted run leaves no partial file. Returns the paths written.
  */
 export async function writeCharts(dir: string, pageTitle: string, charts: readonly Chart[]): Promise<string[]> {
-  await mkdir(dir, { recursive: true });
+  await ensureDirectory(dir);
   const written: string[] = [];
   const sections: string[] = [];
   for (const chart of charts) {
@@ -49,6 +50,14 @@ export async function writeCharts(dir: string, pageTitle: string, charts: readon
 </head><body><h1>${escapeHtml(pageTitle)}</h1>${sections.join('\n')}</body></html>\n`;
   written.push(await writeAtomic(join(dir, 'index.html'), html));
   return written;
+}
+
+/** Create `dir` if needed (its parent must exist); a path that exists and is not a directory is refused. */
+export async function ensureDirectory(dir: string): Promise<void> {
+  const found = await stat(dir).catch(() => undefined);
+  if (found?.isDirectory()) return;
+  if (found !== undefined) throw new ArgumentTypeError('plot', 'a directory', `${dir} (an existing file)`);
+  await mkdir(dir); // not recursive: the parent must exist (and Node 20 can hang on recursive mkdir under /proc)
 }
 
 /** Write a file via a temporary sibling and a rename (atomic on one filesystem). */

@@ -46,6 +46,8 @@ export interface ExactPoint extends GridPoint {
 /** A point the kernel cannot evaluate (e.g. kvm_set_tsc_khz would take a divide error). */
 export interface FailedPoint extends GridPoint {
   readonly error: { readonly code: string; readonly message: string };
+  /** Set when KVM_SET_TSC_KHZ would refuse the guest frequency before the failing computation. */
+  readonly scaling?: 'refused-max-guest-khz';
 }
 
 export type PointResult = ExactPoint | FailedPoint;
@@ -82,7 +84,14 @@ export function evaluatePoint(api: KvmclockApi, p: GridPoint, tolerancePpm: numb
       h,
     });
   } catch (e) {
-    if (isKvmclockError(e) && e.code !== 'internal' && e.code !== 'type' && e.code !== 'range') return { point: { ...p, error: { code: e.code, message: e.message } } };
+    if (isKvmclockError(e) && e.code !== 'internal' && e.code !== 'type' && e.code !== 'range') {
+      const maxGuest = api.maxGuestTscKhz(p.hostKhz, caps.maxRatio, caps.frac);
+      const refused = p.guestKhz >= maxGuest;
+      const message = refused
+        ? `KVM_SET_TSC_KHZ refuses ${p.guestKhz} kHz (not below max_guest_tsc_khz ${maxGuest}) before kvm_set_tsc_khz runs; kvm_set_tsc_khz itself (as abc evaluates it) would take this error: ${e.message}`
+        : e.message;
+      return { point: { ...p, error: { code: e.code, message }, ...(refused ? { scaling: 'refused-max-guest-khz' as const } : {}) } };
+    }
     throw e;
   }
   const maxGuest = api.maxGuestTscKhz(p.hostKhz, caps.maxRatio, caps.frac);

@@ -23,7 +23,7 @@ function extremeJson(e: SampledExtremes['bMinusC']['min']) {
 /** The JSON object of one point. */
 export function pointJson(r: SweepResult): Record<string, unknown> {
   const head = { index: r.index, hostKhz: r.hostKhz, guestKhz: r.guestKhz, vendor: r.vendor, horizonS: Number(r.horizonS) };
-  if (isFailedPoint(r)) return { ...head, error: r.error };
+  if (isFailedPoint(r)) return { ...head, ...(r.scaling ? { scaling: r.scaling } : {}), error: r.error };
   const p = r as ExactPoint & { sampled?: SampledExtremes };
   return {
     ...head,

@@ -41,10 +41,10 @@ The suites that compare implementations (BigInt, Wasm, Wasm SIMD, native C) are
 
 const PREFIX = 65_536;
 
-function positiveInteger(value: string | undefined, name: string, fallback: number): number {
+function positiveInteger(value: string | undefined, name: string, fallback: number, max = Number.MAX_SAFE_INTEGER, example = ''): number {
   if (value === undefined) return fallback;
   const n = Number(value.replace(/_/g, ''));
-  if (!Number.isSafeInteger(n) || n < 1) throw new UsageError(`--${name} expected an integer in 1..${Number.MAX_SAFE_INTEGER} (e.g. 1e10), got ${JSON.stringify(value)}`);
+  if (!Number.isSafeInteger(n) || n < 1 || n > max) throw new UsageError(`--${name} expected an integer in 1..${max}${example}, got ${JSON.stringify(value)}`);
   return n;
 }
 
@@ -92,8 +92,8 @@ export const benchCommand: CliCommand = {
       process.stdout.write(`${HELP}\n`);
       return 0;
     }
-    const count = positiveInteger(values.conversions, 'conversions', 1e9);
-    const workers = positiveInteger(values.workers, 'workers', availableParallelism());
+    const count = positiveInteger(values.conversions, 'conversions', 1e9, Number.MAX_SAFE_INTEGER, ' (e.g. 1e10)');
+    const workers = positiveInteger(values.workers, 'workers', availableParallelism(), 256);
     const op = (values.op ?? 'pvclock_read') as PresetOp;
     if (!OPS.includes(op)) throw new UsageError(`--op expected one of ${OPS.join(', ')}, got ${JSON.stringify(values.op)}`);
     const engine = (values.engine ?? 'auto') as EngineChoice;

@@ -2,7 +2,7 @@
  * `kvmclock clock`: one host/guest frequency pair on the standard reference, evaluated
  * at a horizon — the state KVM keeps and the three KVM clocks.
  */
-import { formatDurationNs, parseDurationNs } from '../../duration.js';
+import { formatDurationNs } from '../../duration.js';
 import { kvmclock } from '../../index.js';
 import { type ClockSummary, clockSummary } from '../../model/clock-summary.js';
 import { tscCaps } from '../../model/vendor.js';
@@ -10,7 +10,7 @@ import { aU32 } from '../../validate.js';
 import { type CliCommand, UsageError } from '../command.js';
 import { toJson } from '../json.js';
 import { formatDecimal } from '../../rational.js';
-import { backendOption, intOption, khzOption, parseOptions, vendorOption } from '../options.js';
+import { backendOption, horizonOption, intOption, khzOption, parseOptions, vendorOption } from '../options.js';
 import { groupDigits } from '../table.js';
 
 const HELP = `usage: kvmclock clock --host-khz N --guest-khz N [--vendor vmx|svm] [--at DURATION]
@@ -47,7 +47,7 @@ export const clockCommand: CliCommand = {
     const hostKhz = khzOption(values['host-khz'], '--host-khz', 0);
     const guestKhz = khzOption(values['guest-khz'], '--guest-khz', hostKhz);
     const vendor = vendorOption(values.vendor);
-    const horizonNs = parseDurationNs(values.at ?? '1d', '--at');
+    const horizonNs = horizonOption(values.at ?? '1d', '--at');
     const tolerancePpm = values['tolerance-ppm'] === undefined ? undefined : aU32(intOption(values['tolerance-ppm'], '--tolerance-ppm'), '--tolerance-ppm');
     const api = kvmclock(backendOption(values.backend));
     const hasTscControl = !values['no-tsc-control'];

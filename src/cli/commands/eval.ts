@@ -3,7 +3,6 @@
  * line on stdout. Streams: lines are read, evaluated and written in bounded batches,
  * waiting for stdout to drain, so memory stays flat whatever the input size.
  */
-import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import { kvmclock } from '../../index.js';
 import { evalLine } from '../../protocol/eval-line.js';
@@ -18,10 +17,29 @@ or an empty line for blank and # lines. Commands and arguments: see the README.`
 
 const FLUSH_LINES = 4096;
 
+/**
+ * The lines of a text stream, split at LF only (a CR before the LF is dropped; a lone CR stays
+ * inside its line, where it counts as whitespace), so every input line gets one output line.
+ */
+async function* lines(input: Readable): AsyncGenerator<string> {
+  input.setEncoding('utf8');
+  let rest = '';
+  const strip = (line: string) => (line.endsWith('\r') ? line.slice(0, -1) : line);
+  for await (const chunk of input as AsyncIterable<string>) {
+    rest += chunk;
+    let start = 0;
+    for (let i = rest.indexOf('\n'); i >= 0; i = rest.indexOf('\n', start)) {
+      yield strip(rest.slice(start, i));
+      start = i + 1;
+    }
+    rest = rest.slice(start);
+  }
+  if (rest !== '') yield strip(rest);
+}
+
 /** Evaluate a stream of protocol lines onto an output stream. */
 export async function evalStream(input: Readable, output: Writable, backend: 'wasm' | 'reference'): Promise<void> {
   const api = kvmclock(backend);
-  const lines = createInterface({ input, crlfDelay: Infinity });
   let pending: string[] = [];
   const flush = async (): Promise<void> => {
     if (pending.length === 0) return;
@@ -29,7 +47,7 @@ export async function evalStream(input: Readable, output: Writable, backend: 'wa
     pending = [];
     if (!output.write(chunk)) await new Promise<void>((resolve) => output.once('drain', resolve));
   };
-  for await (const line of lines) {
+  for await (const line of lines(input)) {
     pending.push(evalLine(api, line));
     if (pending.length >= FLUSH_LINES) await flush();
   }

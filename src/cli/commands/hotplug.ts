@@ -1,10 +1,10 @@
 /** `kvmclock hotplug`: the kvmclock step a vCPU hotplug causes after long uptimes. */
-import { formatDurationNs, parseDurationNs } from '../../duration.js';
+import { formatDurationNs } from '../../duration.js';
 import { kvmclock } from '../../index.js';
 import { hotplugSteps } from '../../scenario/hotplug.js';
 import type { CliCommand } from '../command.js';
 import { toJson } from '../json.js';
-import { backendOption, khzOption, parseOptions, vendorOption } from '../options.js';
+import { backendOption, horizonOption, khzOption, parseOptions, vendorOption } from '../options.js';
 import { groupDigits, renderTable } from '../table.js';
 
 const HELP = `usage: kvmclock hotplug --host-khz N --guest-khz N [--vendor vmx|svm] [--elapsed 1d,7d,30d,90d] [--json]
@@ -34,7 +34,7 @@ export const hotplugCommand: CliCommand = {
     const hostKhz = khzOption(values['host-khz'], '--host-khz', 2_500_000);
     const guestKhz = khzOption(values['guest-khz'], '--guest-khz', 1_000_000);
     const vendor = vendorOption(values.vendor);
-    const elapsed = (values.elapsed ?? '1d,7d,30d,90d').split(',').map((d, i) => parseDurationNs(d.trim(), `--elapsed[${i}]`));
+    const elapsed = (values.elapsed ?? '1d,7d,30d,90d').split(',').map((d, i) => horizonOption(d.trim(), `--elapsed[${i}]`));
     const steps = hotplugSteps(kvmclock(backendOption(values.backend)), { hostKhz, guestKhz, vendor }, elapsed);
     if (values.json) {
       process.stdout.write(`${toJson({ hostKhz, guestKhz, vendor, steps })}\n`);

@@ -3,15 +3,13 @@
  * side by side, with the exact guest-visible errors.
  */
 import { formatDurationNs, parseDurationNs } from '../../duration.js';
-import { ArgumentTypeError } from '../../errors.js';
 import { kvmclock } from '../../index.js';
 import { compareMigrationMethods, METHODS, type MethodId, type MigrationConfig, type MigrationReport } from '../../scenario/migration.js';
-import { aU32 } from '../../validate.js';
 import { type CliCommand, UsageError } from '../command.js';
 import { toJson } from '../json.js';
 import { backendOption, intOption, khzOption, parseOptions, vendorOption } from '../options.js';
 import { migrationCharts } from '../../plot/migration-charts.js';
-import { writeCharts } from '../../plot/render.js';
+import { ensureDirectory, writeCharts } from '../../plot/render.js';
 import { groupDigits, renderTable } from '../table.js';
 
 const HELP = `usage: kvmclock migrate [options]
@@ -42,10 +40,16 @@ function signedDuration(v: string, name: string): bigint {
 }
 
 function methodsOption(v: string | undefined): MethodId[] {
-  if (v === undefined || v === 'all') return [...METHODS];
+  if (v === undefined || v.trim().toLowerCase() === 'all') return [...METHODS];
   const list = v.split(',').map((m) => m.trim().toLowerCase());
   for (const m of list) if (!(METHODS as readonly string[]).includes(m)) throw new UsageError(`--method expected a list of ${METHODS.join(', ')} or "all", got ${JSON.stringify(m)}`);
   return list as MethodId[];
+}
+
+function vcpusOption(v: string): number {
+  const n = intOption(v, '--vcpus');
+  if (n < 1 || n > 1024) throw new UsageError(`--vcpus expected 1..1024, got ${n}`);
+  return n;
 }
 
 export const migrateCommand: CliCommand = {
@@ -76,12 +80,17 @@ export const migrateCommand: CliCommand = {
       process.stdout.write(`${HELP}\n`);
       return 0;
     }
+    if (values['live-update']) {
+      for (const o of ['dst-khz', 'dst-vendor', 'sync-error', 'dst-no-masterclock'] as const) {
+        if (values[o] !== undefined) throw new UsageError(`--${o} does not apply to --live-update (same host, no sync error)`);
+      }
+    }
     const srcKhz = khzOption(values['src-khz'], '--src-khz', 2_500_000);
     const config: MigrationConfig = {
-      src: { tscKhz: srcKhz, vendor: vendorOption(values['src-vendor'] ?? values.vendor, '--src-vendor') },
-      dst: { tscKhz: khzOption(values['dst-khz'], '--dst-khz', srcKhz), vendor: vendorOption(values['dst-vendor'] ?? values.vendor, '--dst-vendor') },
+      src: { tscKhz: srcKhz, vendor: vendorOption(values['src-vendor'] ?? values.vendor, values['src-vendor'] === undefined ? '--vendor' : '--src-vendor') },
+      dst: { tscKhz: khzOption(values['dst-khz'], '--dst-khz', srcKhz), vendor: vendorOption(values['dst-vendor'] ?? values.vendor, values['dst-vendor'] === undefined ? '--vendor' : '--dst-vendor') },
       guestKhz: khzOption(values['guest-khz'], '--guest-khz', 1_000_000),
-      vcpus: values.vcpus === undefined ? 2 : aU32(intOption(values.vcpus, '--vcpus'), '--vcpus'),
+      vcpus: values.vcpus === undefined ? 2 : vcpusOption(values.vcpus),
       uptimeNs: parseDurationNs(values.uptime ?? '1d', '--uptime'),
       downtimeNs: parseDurationNs(values.downtime ?? '300ms', '--downtime'),
       syncErrorNs: values['live-update'] ? 0n : signedDuration(values['sync-error'] ?? '50us', '--sync-error'),
@@ -89,7 +98,7 @@ export const migrateCommand: CliCommand = {
       dstNoMasterClock: values['dst-no-masterclock'] === true,
       liveUpdate: values['live-update'] === true,
     };
-    if (config.vcpus === 0) throw new ArgumentTypeError('--vcpus', 'at least 1', 0);
+    if (values.plot !== undefined) await ensureDirectory(values.plot);
     const report = compareMigrationMethods(kvmclock(backendOption(values.backend)), config, methodsOption(values.method));
     process.stdout.write(values.json ? `${toJson(report)}\n` : `${renderReport(report)}\n`);
     if (values.plot !== undefined) {

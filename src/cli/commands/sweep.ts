@@ -4,7 +4,8 @@
  * sampled extremes — in parallel, sharded, streamed (what `npm start` runs on a default grid).
  */
 import { createWriteStream } from 'node:fs';
-import { rename, rm } from 'node:fs/promises';
+import { rename, rm, stat } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { availableParallelism } from 'node:os';
 import type { Writable } from 'node:stream';
 import cliProgress from 'cli-progress';
@@ -12,7 +13,7 @@ import type { BackendName } from '../../backend.js';
 import { formatDurationNs } from '../../duration.js';
 import { kvmclock } from '../../index.js';
 import { divergenceChart, type RateRow, rateChart, rateRows } from '../../plot/sweep-charts.js';
-import { writeCharts } from '../../plot/render.js';
+import { ensureDirectory, writeCharts } from '../../plot/render.js';
 import { formatDecimal } from '../../rational.js';
 import { type ExactPoint, isFailedPoint } from '../../sweep/exact-point.js';
 import { CSV_HEADER, csvRow, jsonLine, type SweepResult, TopN } from '../../sweep/format.js';
@@ -96,6 +97,7 @@ export const sweepCommand: CliCommand = {
     const plan = planSweep(options);
 
     const format = values.json ? 'json' : values.csv ? 'csv' : 'table';
+    if (values.plot !== undefined) await ensureDirectory(values.plot);
     const sink = await openSink(values.out);
     const topN = new TopN(top);
     const rates: RateRow[] = [];
@@ -104,7 +106,8 @@ export const sweepCommand: CliCommand = {
     const progress = progressBar(plan.points, samples);
     let last: SweepProgress = { pointsDone: 0, pointsTotal: plan.points, conversionsDone: 0 };
     try {
-      if (format === 'csv') await sink.write(`${CSV_HEADER}\n`);
+      // One header for the whole run: shards after the first omit it, so shard outputs concatenate.
+      if (format === 'csv' && (options.shard === undefined || options.shard.index === 1)) await sink.write(`${CSV_HEADER}\n`);
       for await (const r of runSweep(options, (p) => {
         last = p;
         progress?.update(p);
@@ -165,6 +168,11 @@ async function openSink(path: string | undefined): Promise<Sink> {
       });
   };
   if (path === undefined) return { write: writeTo(process.stdout), commit: async () => undefined, abort: async () => undefined };
+  // Check the target before any work: an existing directory, or a missing parent, fails now.
+  const target = await stat(path).catch(() => undefined);
+  if (target?.isDirectory()) throw new UsageError(`--out ${path} is a directory`);
+  const parent = await stat(dirname(path)).catch(() => undefined);
+  if (!parent?.isDirectory()) throw new UsageError(`--out ${path}: the directory ${dirname(path)} does not exist`);
   const tmp = `${path}.${process.pid}.partial`;
   const stream = createWriteStream(tmp);
   const onSignal = () => {
