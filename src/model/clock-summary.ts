@@ -8,13 +8,13 @@ import type { KvmclockApi } from '../api.js';
 import type { ClocksourceParams, SetTscKhzResult, TimeScale } from '../backend.js';
 import { type Ratio, ppbOf } from '../rational.js';
 import { type GuestTscClocksource, guestTscClocksource } from './clock-d.js';
-import { resnapshotStep } from './definitions.js';
+import { type AbcValues, abcValues, resnapshotStep } from './definitions.js';
 import { clocksourceRate, over, pvclockRate } from './rates.js';
 import type { PvclockRecord } from './pvclock-record.js';
 import { type StandardOptions, standardVm } from './standard.js';
 import type { Vendor } from './vendor.js';
 
-export interface ClockSummary {
+export interface ClockSummary extends AbcValues {
   readonly hostKhz: number;
   readonly guestKhz: number;
   readonly vendor: Vendor;
@@ -32,12 +32,6 @@ export interface ClockSummary {
   readonly master: { readonly inUse: boolean; readonly cycleNow: bigint; readonly kernelNs: bigint };
   readonly at: bigint;
   readonly guestTsc: bigint;
-  readonly a: bigint;
-  readonly b: bigint;
-  readonly c: bigint;
-  readonly bMinusA: bigint;
-  readonly cMinusA: bigint;
-  readonly bMinusC: bigint;
   /** D: the guest's TSC clocksource (its CLOCK_MONOTONIC_RAW), aligned with B at the reference; null if unusable. */
   readonly d: bigint | null;
   readonly bMinusD: bigint | null;
@@ -80,12 +74,7 @@ export function clockSummary(api: KvmclockApi, o: StandardOptions, horizonNs: bi
     master: { inUse: vm.masterClock.inUse, cycleNow: vm.masterClock.cycleNow, kernelNs: vm.masterClock.kernelNs },
     at,
     guestTsc: values.guestTsc,
-    a: values.a,
-    b: values.b,
-    c: values.c,
-    bMinusA: s64(values.b - values.a),
-    cMinusA: s64(values.c - values.a),
-    bMinusC: s64(values.b - values.c),
+    ...abcValues(values.a, values.b, values.c),
     d: values.d,
     bMinusD: values.d === null ? null : s64(values.b - values.d),
     guestClocksource: gcs === null ? null : { ...gcs, kvmclockVsDPpb: ppbOf(over(pvclockRate(v.pvti.tscToSystemMul, v.pvti.tscShift), clocksourceRate(gcs.mult, gcs.shift))) },

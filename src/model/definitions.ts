@@ -62,6 +62,21 @@ export function clockC(api: KvmclockApi, s: ClockState, h: bigint): bigint {
   return api.pvclockRead(h, s.masterCycleNow, systemTime(s), s.hostScale.mul, s.hostScale.shift);
 }
 
+/** A, B and C at one instant with their pairwise divergences (s64 ns). */
+export interface AbcValues {
+  readonly a: bigint;
+  readonly b: bigint;
+  readonly c: bigint;
+  readonly bMinusA: bigint;
+  readonly cMinusA: bigint;
+  readonly bMinusC: bigint;
+}
+
+/** A, B, C and their divergences as the guest-visible s64 differences of the u64 clocks. */
+export function abcValues(a: bigint, b: bigint, c: bigint): AbcValues {
+  return { a, b, c, bMinusA: BigInt.asIntN(64, b - a), cMinusA: BigInt.asIntN(64, c - a), bMinusC: BigInt.asIntN(64, b - c) };
+}
+
 /** The arguments of the spec's `abc` command (§11), in protocol order. */
 export interface AbcInput {
   readonly hostKhz: number;

@@ -6,7 +6,7 @@
  */
 import type { KvmclockApi } from '../api.js';
 import { isKvmclockError } from '../errors.js';
-import { abc, type ClockState, resnapshotStep } from '../model/definitions.js';
+import { abc, type AbcValues, abcValues, type ClockState, resnapshotStep } from '../model/definitions.js';
 import { STANDARD_M } from '../model/standard.js';
 import { tscCaps } from '../model/vendor.js';
 import { clocksourceRate, over, pvclockRate, times, tscRatioRate } from '../model/rates.js';
@@ -22,7 +22,7 @@ export type ScalingStatus =
   | 'refused-ratio' // ratio 0 or ≥ max_tsc_scaling_ratio: kvm_set_tsc_khz fails
   | 'refused-max-guest-khz'; // KVM_SET_TSC_KHZ refuses ≥ max_guest_tsc_khz before computing a ratio
 
-export interface ExactPoint extends GridPoint {
+export interface ExactPoint extends GridPoint, AbcValues {
   readonly scaled: boolean;
   readonly scaling: ScalingStatus;
   readonly ratio: bigint;
@@ -31,12 +31,6 @@ export interface ExactPoint extends GridPoint {
   readonly hostScale: { readonly shift: number; readonly mul: number };
   readonly rawClock: { readonly mult: number; readonly shift: number };
   readonly h: bigint;
-  readonly a: bigint;
-  readonly b: bigint;
-  readonly c: bigint;
-  readonly bMinusA: bigint;
-  readonly cMinusA: bigint;
-  readonly bMinusC: bigint;
   /** Exact relative rates (X/Y − 1)·10^9 as fractions. */
   readonly ratePpb: { readonly bMinusA: Ratio; readonly cMinusA: Ratio; readonly bMinusC: Ratio };
   readonly resnapshotStepNs: bigint;
@@ -112,7 +106,6 @@ export function evaluatePoint(api: KvmclockApi, p: GridPoint, tolerancePpm: numb
   const rateC = pvclockRate(r.hostScale.mul, r.hostScale.shift);
   const rateB = times(tscRatioRate(r.ratio, caps.frac), pvclockRate(r.guestScale.mul, r.guestScale.shift));
   const step = resnapshotStep(api, r.state, h);
-  const s64 = (x: bigint) => BigInt.asIntN(64, x);
   const point: ExactPoint = {
     ...p,
     scaled: r.ratio !== caps.defaultRatio,
@@ -123,12 +116,7 @@ export function evaluatePoint(api: KvmclockApi, p: GridPoint, tolerancePpm: numb
     hostScale: r.hostScale,
     rawClock: { mult: r.mult, shift: r.shift },
     h,
-    a: r.a,
-    b: r.b,
-    c: r.c,
-    bMinusA: s64(r.b - r.a),
-    cMinusA: s64(r.c - r.a),
-    bMinusC: s64(r.b - r.c),
+    ...abcValues(r.a, r.b, r.c),
     ratePpb: { bMinusA: ppbOf(over(rateB, rateA)), cMinusA: ppbOf(over(rateC, rateA)), bMinusC: ppbOf(over(rateB, rateC)) },
     resnapshotStepNs: step.legacyStepNs,
     continuousKvmclockOffset: step.continuousKvmclockOffset,
