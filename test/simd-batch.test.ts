@@ -188,6 +188,18 @@ describe.each(BUILDS)('%s: batch kernels ≡ reference', (buildName, impl) => {
       }
     });
 
+    it(`${c.name}: every shift value, lengths 24..200 (mixed vector/integer blocks, then four-element steps and tails)`, () => {
+      const g = rng(0xb10c_0000n + BigInt(k));
+      for (const s of c.sweep) {
+        const len = g.int(24, 200);
+        const input = view(len, g.int(0, 7), g);
+        const original = input.slice();
+        const out = view(len, g.int(0, 7), g);
+        const expected = c.run(impl, s, g, input, out);
+        check(`${buildName} ${c.name} s=${s} len=${len}`, expected, original, out);
+      }
+    });
+
     it(`${c.name}: every length 0..17 and around the chunk capacity`, () => {
       const g = rng(0xa11_0000n + BigInt(k));
       for (const len of [...LENGTHS, capacity - 3, capacity - 1, capacity, capacity + 1, 2 * capacity + 3]) {
