@@ -11,7 +11,10 @@
  * Every (op, impl) first checks its outputs on its own inputs against the reference, then is
  * timed; results are per conversion. The Wasm and native kernels run in place over one chunk of
  * N = 4096 u64 (the Wasm batch buffer), again and again, so all of them work on the same
- * L1-resident data. A multi-worker run then reports aggregate conversions/s on all cores.
+ * L1-resident data. The acceptance ratios (pvclock read and guest read B in wasm-simd against
+ * the native variants) are then measured again in alternating rounds, wasm-simd and native
+ * back to back, and reported as the median round. A multi-worker run then reports aggregate
+ * conversions/s on all cores.
  *
  * Flags: --json (one JSON document on stdout; run `npm run -s bench -- --json`, as npm prints a
  * banner otherwise), --quick (under a minute), --smoke (each suite once, correctness only, no
@@ -22,7 +25,6 @@ import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 
 import { kvmclock } from '../src/index.js';
-import { parallelConversions } from '../src/parallel/conversions.js';
 import { referenceBackend } from '../src/reference/index.js';
 import { DEFAULT_RAMP, referenceChecksum, runConversions, verifySamples } from '../src/stream/index.js';
 import { DEMO_FRAC, DEMO_L1_OFFSET, DEMO_MUL_SHIFT, DEMO_PVCLOCK, DEMO_RATIO, DEMO_SCALED_HZ, PRESET_SPECS } from '../src/stream/presets.js';
@@ -40,6 +42,11 @@ const { values: flags } = parseArgs({
   },
   strict: true,
 });
+
+// The multi-worker rows run the built package (dist/, which `npm run bench` builds first), as
+// `npx kvmclock bench` does: under tsx every worker thread would also load tsx's TypeScript
+// loader, about 20 MiB of RSS per worker that users of the package never pay.
+const { parallelConversions } = (await import(new URL('../dist/parallel/conversions.js', import.meta.url).href)) as typeof import('../src/parallel/conversions.js');
 
 const N = 4096;
 const SEED = 0x6b766d636c6f636bn; // "kvmclock"
@@ -325,6 +332,67 @@ for (const op of OPS) {
 }
 
 // ---------------------------------------------------------------------------
+// Paired rounds: the acceptance ratios again, as alternating samples. On a shared machine the
+// speed can change between the suites above (seconds apart); here every round times wasm-simd
+// and then each native variant right after it, so a round's ratio compares like with like.
+
+interface PairedRatio {
+  readonly op: string;
+  readonly ratio: string;
+  readonly rounds: number;
+  readonly median: number;
+  readonly min: number;
+  readonly max: number;
+}
+const PAIRS = [
+  ['pvclock_read', 'native-c-scalar'],
+  ['pvclock_read', 'native-c-vector'],
+  ['guest_read_b', 'native-c-scalar'],
+] as const;
+const paired: PairedRatio[] = [];
+if (!flags.smoke && simdProbe.exports !== undefined) {
+  const rounds = flags.quick ? 5 : 11;
+  const sampleNs = flags.quick ? 1e8 : 2e8;
+  for (const op of new Set(PAIRS.map(([o]) => o))) {
+    const natives_ = PAIRS.filter(([o, impl]) => o === op && natives.executables[impl] !== undefined && selected(op, 'wasm-simd') && selected(op, impl)).map(([, impl]) => impl);
+    if (natives_.length === 0) continue;
+    const d = defineOp(op);
+    const w = instantiate('simd');
+    const v = viewsOf(w);
+    v.a.set(d.inputs[0]);
+    const kernel = d.kernel(w);
+    /** Conversions per second of wasm-simd over at least sampleNs. */
+    const wasmSample = (): number => {
+      let calls = 0;
+      const t0 = process.hrtime.bigint();
+      let t = t0;
+      while (t - t0 < BigInt(sampleNs)) {
+        for (let k = 0; k < 64; k++) kernel(N);
+        calls += 64;
+        t = process.hrtime.bigint();
+      }
+      sink ^= v.a[N - 1];
+      return (calls * N) / (Number(t - t0) / 1e9);
+    };
+    for (let k = 0; k < 200; k++) kernel(N); // tier up before the first round
+    const perRound = new Map<string, number[]>(natives_.map((impl) => [impl, []]));
+    for (let r = 0; r < rounds; r++) {
+      for (const impl of natives_) {
+        const wasm = wasmSample();
+        const nativeNs = runNative(natives.executables[impl] as string, op, N, SEED, 1, sampleNs, d.nativeParams).samples[0];
+        perRound.get(impl)?.push(wasm * (nativeNs / 1e9));
+      }
+    }
+    for (const impl of natives_) {
+      const xs = [...(perRound.get(impl) ?? [])].sort((a, b) => a - b);
+      const row: PairedRatio = { op, ratio: `wasm-simd / ${impl}`, rounds, median: xs[xs.length >> 1], min: xs[0], max: xs[xs.length - 1] };
+      paired.push(row);
+      log(`${op.padEnd(18)} ${row.ratio.padEnd(30)} paired: median ${row.median.toFixed(2)}× (${row.min.toFixed(2)}–${row.max.toFixed(2)}×, ${rounds} rounds)`);
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------
 // All cores: the streaming mode (ramp generated, converted and summed inside Wasm per worker).
 
 interface ParallelRow {
@@ -395,7 +463,7 @@ const scaling = ['pvclock_read', 'guest_read_b'].flatMap((op) => {
 });
 
 if (flags.json) {
-  out(JSON.stringify({ machine: host, results, ratios: [...ratios, ...scaling], parallel, failures, sink: String(sink) }, null, 2));
+  out(JSON.stringify({ machine: host, results, ratios: [...ratios, ...scaling], pairedRatios: paired, parallel, failures, sink: String(sink) }, null, 2));
 } else if (!flags.smoke) {
   out(`kvmclock benchmarks — ${host.cpu}, ${host.cores} cores, ${host.memoryGiB} GiB, ${host.platform}`);
   out(`Node ${host.node}, V8 ${host.v8}, ${host.cc}; ${host.date}`);
@@ -406,6 +474,11 @@ if (flags.json) {
   out('');
   out(table(['op', 'ratio', 'value'], [...ratios, ...scaling].map((r) => [r.op, r.ratio, `${r.value.toFixed(2)}×`])));
   out('');
+  if (paired.length > 0) {
+    out('Paired rounds (each round times wasm-simd, then the native variant right after it):');
+    out(table(['op', 'ratio', 'median', 'min', 'max', 'rounds'], paired.map((p) => [p.op, p.ratio, `${p.median.toFixed(2)}×`, `${p.min.toFixed(2)}×`, `${p.max.toFixed(2)}×`, String(p.rounds)])));
+    out('');
+  }
   out(
     table(
       ['op', 'workers', 'conversions', 'conversions/s', 'seconds', '+ startup s', 'checksum', 'samples ok', 'RSS growth MiB'],
