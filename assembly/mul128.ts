@@ -63,22 +63,6 @@ export function mulU64U64Shr(a: u64, b: u64, s: u32): u64 {
   return shr128(lo, mulHi, s);
 }
 
-// mul_u64_u64_shr for s in 1..63 only, from locals (no mulHi): inlined into the mixed
-// vector/integer loops of simd.ts, where s is a literal and the global would cost a store
-// and a load per element.
-// @ts-ignore: decorator
-@inline
-export function mulU64U64ShrMid(a: u64, b: u64, s: u32): u64 {
-  const aLo = a & M32, aHi = a >> 32;
-  const bLo = b & M32, bHi = b >> 32;
-  const ll = aLo * bLo;
-  const lh = aLo * bHi;
-  const hl = aHi * bLo;
-  const mid = (ll >> 32) + (lh & M32) + (hl & M32);
-  const hi = aHi * bHi + (lh >> 32) + (hl >> 32) + (mid >> 32);
-  return (((mid << 32) | (ll & M32)) >> <u64>s) | (hi << <u64>(64 - s));
-}
-
 // mul_s64_u64_shr: sign-magnitude (|INT64_MIN| = 2^63), magnitude rounded towards zero,
 // then negated modulo 2^64 for a negative a; s in 0..127.
 export function mulS64U64Shr(a: i64, b: u64, s: u32): u64 {

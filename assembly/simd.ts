@@ -11,7 +11,7 @@
 // keeps in registers (a splat of a scalar local, by contrast, it repeats on every iteration).
 // The pvclock and guest-read loops also convert some elements per iteration with scalar u64
 // arithmetic, which the integer units run alongside the vector units (see pvclockBlock).
-import { mulU64U32Shr32, mulU64U64Shr, mulU64U64ShrMid } from "./mul128";
+import { mulHi, mulU64U32Shr32, mulU64U64Shr, shr128, umul128 } from "./mul128";
 import { readClock, scaleDelta } from "./pvclock";
 import { readL1, scale } from "./tsc";
 
@@ -404,7 +404,8 @@ function guestStep(p: usize, f: i32, c: i32, wide: bool, how: i32, sv: v128, mv:
 // @ts-ignore: decorator
 @inline
 function guestScalar(p: usize, f: i32, c: i32, how: i32, off: u64, ratio: u64, sys: u64, m: u32): void {
-  const d = mulU64U64ShrMid(load<u64>(p), ratio, <u32>f) + off;
+  const lo = umul128(load<u64>(p), ratio);
+  const d = shr128(lo, mulHi, <u32>f) + off;
   store<u64>(p, sys + mulU64U32Shr32(preShift1(d, c, how), m));
 }
 
