@@ -81,12 +81,14 @@ function mulShr32(lo: v128, hi: v128, mv: v128, upper: bool): v128 {
 }
 
 // The exact 128-bit products of two u64 x (halves in lanes of xl/xh, see mulShr32) and
-// two u64 y (halves in yl/yh), returned as the low 64 bits of the product shifted right
-// by s, for 1 <= s <= 63 (t = 64 - s). Four 32x32 partial products combined through the
-// 32-bit column sums, as mul128.ts does per element.
+// two u64 y (halves in yl/yh), from four 32x32 partial products combined through the
+// 32-bit column sums, as mul128.ts does per element. Returned shifted right: with
+// high = false, the low 64 bits of the product >> s for 1 <= s <= 63 (t = 64 - s); with
+// high = true, the high 64 bits >> s for 0 <= s <= 63 (a shift by 64 + s; t unused).
+// `high` and `upper` are literals at every call site.
 // @ts-ignore: decorator
 @inline
-function mul128Shr(xl: v128, xh: v128, yl: v128, yh: v128, s: i32, t: i32, upper: bool): v128 {
+function mul128Shr(xl: v128, xh: v128, yl: v128, yh: v128, s: i32, t: i32, high: bool, upper: bool): v128 {
   const m = lo32Mask();
   const ll = mul32x2(xl, yl, upper);
   const lh = mul32x2(xl, yh, upper);
@@ -95,22 +97,9 @@ function mul128Shr(xl: v128, xh: v128, yl: v128, yh: v128, s: i32, t: i32, upper
   // Column of bit 32: three terms below 2^32 each.
   const mid = i64x2.add(i64x2.add(i64x2.shr_u(ll, 32), v128.and(lh, m)), v128.and(hl, m));
   const hi = i64x2.add(i64x2.add(hh, i64x2.shr_u(lh, 32)), i64x2.add(i64x2.shr_u(hl, 32), i64x2.shr_u(mid, 32)));
+  if (high) return i64x2.shr_u(hi, s);
   const lo = v128.or(i64x2.shl(mid, 32), v128.and(ll, m));
   return v128.or(i64x2.shr_u(lo, s), i64x2.shl(hi, t));
-}
-
-// The high 64 bits of the same product (a shift by 64), shifted right by a further r (0..63).
-// @ts-ignore: decorator
-@inline
-function mul128Hi(xl: v128, xh: v128, yl: v128, yh: v128, r: i32, upper: bool): v128 {
-  const m = lo32Mask();
-  const ll = mul32x2(xl, yl, upper);
-  const lh = mul32x2(xl, yh, upper);
-  const hl = mul32x2(xh, yl, upper);
-  const hh = mul32x2(xh, yh, upper);
-  const mid = i64x2.add(i64x2.add(i64x2.shr_u(ll, 32), v128.and(lh, m)), v128.and(hl, m));
-  const hi = i64x2.add(i64x2.add(hh, i64x2.shr_u(lh, 32)), i64x2.add(i64x2.shr_u(hl, 32), i64x2.shr_u(mid, 32)));
-  return i64x2.shr_u(hi, r);
 }
 
 // Stores the pvclock conversion of four deltas already pre-shifted (a: elements 0,1;
@@ -504,8 +493,8 @@ export function mulU64U64ShrSimd(a: usize, b: usize, n: i32, shift: u32): void {
         v128.store(p, i64x2.add(mul32x2(xl, yl, false), i64x2.shl(i64x2.add(mul32x2(xl, yh, false), mul32x2(xh, yl, false)), 32)));
         v128.store(p, i64x2.add(mul32x2(xl, yl, true), i64x2.shl(i64x2.add(mul32x2(xl, yh, true), mul32x2(xh, yl, true)), 32)), 16);
       } else {
-        v128.store(p, mul128Hi(xl, xh, yl, yh, 0, false));
-        v128.store(p, mul128Hi(xl, xh, yl, yh, 0, true), 16);
+        v128.store(p, mul128Shr(xl, xh, yl, yh, 0, 0, true, false));
+        v128.store(p, mul128Shr(xl, xh, yl, yh, 0, 0, true, true), 16);
       }
     }
   } else if (s < 64) {
@@ -513,8 +502,8 @@ export function mulU64U64ShrSimd(a: usize, b: usize, n: i32, shift: u32): void {
       const x0 = v128.load(p), x1 = v128.load(p, 16);
       const y0 = v128.load(p + delta), y1 = v128.load(p + delta, 16);
       const xl = evens(x0, x1), xh = odds(x0, x1), yl = evens(y0, y1), yh = odds(y0, y1);
-      v128.store(p, mul128Shr(xl, xh, yl, yh, s, 64 - s, false));
-      v128.store(p, mul128Shr(xl, xh, yl, yh, s, 64 - s, true), 16);
+      v128.store(p, mul128Shr(xl, xh, yl, yh, s, 64 - s, false, false));
+      v128.store(p, mul128Shr(xl, xh, yl, yh, s, 64 - s, false, true), 16);
     }
   } else if (s < 128) {
     const r = s - 64;
@@ -522,8 +511,8 @@ export function mulU64U64ShrSimd(a: usize, b: usize, n: i32, shift: u32): void {
       const x0 = v128.load(p), x1 = v128.load(p, 16);
       const y0 = v128.load(p + delta), y1 = v128.load(p + delta, 16);
       const xl = evens(x0, x1), xh = odds(x0, x1), yl = evens(y0, y1), yh = odds(y0, y1);
-      v128.store(p, mul128Hi(xl, xh, yl, yh, r, false));
-      v128.store(p, mul128Hi(xl, xh, yl, yh, r, true), 16);
+      v128.store(p, mul128Shr(xl, xh, yl, yh, r, 0, true, false));
+      v128.store(p, mul128Shr(xl, xh, yl, yh, r, 0, true, true), 16);
     }
   }
   const end = a + (<usize>n << 3);
