@@ -18,6 +18,15 @@ export type ErrorCode =
   | 'zero' // TSC scaling ratio of zero, rejected by kvm_set_tsc_khz
   | 'toolarge' // TSC scaling ratio >= max ratio, rejected by kvm_set_tsc_khz
   | 'EINVAL' // an ioctl the kernel would fail with -EINVAL
+  | 'ERANGE' // an ioctl the kernel would fail with -ERANGE (v6 KVM_SET_CLOCK_GUEST frequency window)
+  | 'nofreq' // kvm_guest_time_update abandons the update: host_khz·1000 is 0 modulo 2^64
+  | 'nomaster' // the master-clock snapshot finds no frequency (0 Hz after scaling): master clock off
+  | 'invalid' // a Hyper-V reference TSC page KVM cannot fill (reason: unstable or mul)
+  | 'nofit' // no 64-bit VMClock period exists for the frequency
+  // kernel profiles
+  | 'profile' // an unknown kernel profile or change id
+  // the environment the library runs in
+  | 'environment' // the JS engine or the machine refuses what is needed (CSP without wasm-unsafe-eval, a worker without memory)
   // our own
   | 'internal' // a broken invariant or an unexpected Wasm trap: a kvmclock bug
   // the live probe (`kvmclock probe`, ProbeError)
@@ -86,15 +95,20 @@ export class ArgumentRangeError extends RangeError implements KvmclockError {
 export class KernelRuleError extends RangeError implements KvmclockError {
   readonly [KVMCLOCK_ERROR] = true;
   constructor(
-    readonly code: 'hang' | 'zero' | 'toolarge' | 'EINVAL',
+    readonly code: KernelRuleCode,
     readonly rule: string,
     /** The offending value where the protocol reports one (`ERR toolarge <ratio>`). */
     readonly value?: bigint,
+    /** A word the protocol reports after the code (`ERR invalid unstable`). */
+    readonly reason?: string,
   ) {
     super(`${rule}${value === undefined ? '' : ` (value ${value})`}`);
     this.name = 'KernelRuleError';
   }
 }
+
+/** Codes of {@link KernelRuleError}: the kernel rejects the input, or cannot complete on it. */
+export type KernelRuleCode = 'hang' | 'zero' | 'toolarge' | 'EINVAL' | 'ERANGE' | 'nofreq' | 'nomaster' | 'invalid' | 'nofit';
 
 /** A modelled CPU arithmetic fault: x86 #DE on a zero divisor or a quotient wider than 64 bits. */
 export class ArithmeticFaultError extends RangeError implements KvmclockError {
@@ -115,6 +129,43 @@ export class InternalError extends Error implements KvmclockError {
   constructor(message: string, options?: { cause?: unknown }) {
     super(`kvmclock internal error: ${message}`, options);
     this.name = 'InternalError';
+  }
+}
+
+/**
+ * An unknown kernel profile or change id (`--kernel`, the PROFILE argument of `eval`):
+ * names what was given and lists the valid presets and change ids.
+ */
+export class KernelProfileError extends RangeError implements KvmclockError {
+  readonly code = 'profile' as const;
+  readonly [KVMCLOCK_ERROR] = true;
+  constructor(
+    readonly argument: string,
+    readonly got: string,
+    detail: string,
+  ) {
+    super(`"${argument}" ${detail}`);
+    this.name = 'KernelProfileError';
+  }
+}
+
+/**
+ * The environment cannot provide what a call needs — not a bug of kvmclock and not bad
+ * input: a page whose Content-Security-Policy forbids compiling WebAssembly (it must allow
+ * 'wasm-unsafe-eval'), a worker thread that cannot get memory, a worker that crashed in the
+ * engine. `reason` is a short stable word (`csp`, `memory`, `worker`, …); the message says
+ * what to change.
+ */
+export class EnvironmentError extends Error implements KvmclockError {
+  readonly code = 'environment' as const;
+  readonly [KVMCLOCK_ERROR] = true;
+  constructor(
+    readonly reason: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'EnvironmentError';
   }
 }
 
