@@ -4,7 +4,10 @@
 // out.ts; batch forms work in place on the static buffers of batch.ts. Two binaries are
 // built from this list (asconfig.json): "release" (scalar) and "simd" (v128 batch kernels).
 
-export { STATUS_OK, STATUS_DIV0, STATUS_OVERFLOW, STATUS_DE, STATUS_HANG, STATUS_ZERO, STATUS_TOOLARGE, STATUS_EINVAL } from "./status";
+export {
+  STATUS_OK, STATUS_DIV0, STATUS_OVERFLOW, STATUS_DE, STATUS_HANG, STATUS_ZERO, STATUS_TOOLARGE, STATUS_EINVAL,
+  STATUS_ERANGE, STATUS_NOFREQ, STATUS_NOMASTER, STATUS_INVALID, STATUS_NOFIT,
+} from "./status";
 export { res0, res1, resI0, resI1, resI2, resI3 } from "./out";
 export { mulU64U32Shr, mulU64U64Shr, mulS64U64Shr } from "./mul128";
 export { mulU64U32Div, mulU64U32DivGeneric } from "./muldiv";
@@ -13,8 +16,17 @@ export { pvclockScaleDelta, pvclockRead, pvclockTscKhz, pvclockGuestRead } from 
 export { scaleTsc, tscRatio, computeL1TscOffset, readL1Tsc, nestedTscOffset, nestedTscMultiplier } from "./tsc";
 export {
   SET_TSC_RATIO_WRITTEN, SET_TSC_USE_SCALING, SET_TSC_CATCHUP, SET_TSC_VIRTUAL_SCALE,
-  adjustTscKhz, maxGuestTscKhz, tgtTscKhz, setTscKhz,
+  adjustTscKhz, maxGuestTscKhz, tgtTscKhz, tgtTscHz, setTscKhz,
 } from "./tsckhz";
+export { masterTscScale, getKvmclock, mclockMode } from "./masterclock";
+export { computeGuestTsc, tscCatchup } from "./catchup";
+export {
+  CLOCK_GUEST_PADS, CLOCK_GUEST_MUL, CLOCK_GUEST_SHIFT, CLOCK_GUEST_NO_MASTER, CLOCK_GUEST_NO_FREQ, CLOCK_GUEST_TSC_BEHIND,
+  hvclockToHz, setClockGuestV6, getClockGuestV6,
+} from "./clockguest";
+export { HV_INVALID_UNSTABLE, HV_INVALID_MUL, hvTscPage, hvRefRead, hvRefMsr } from "./hyperv";
+export { xenTscLeaf } from "./xen";
+export { vmclockRead, vmclockGettime, vmclockPeriod } from "./vmclock";
 export { clocksCalcMultShift, clocksourceRegister, rawNs, kvmBaseNs, cyc2ns } from "./clocksource";
 export { setClock, wallClock, syncWindow } from "./ioctl";
 export {

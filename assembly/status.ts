@@ -19,3 +19,13 @@ export const STATUS_ZERO: i32 = 5;
 export const STATUS_TOOLARGE: i32 = 6;
 /** KVM_SET_CLOCK returns -EINVAL. */
 export const STATUS_EINVAL: i32 = 7;
+/** An ioctl the kernel would fail with -ERANGE (v6 KVM_SET_CLOCK_GUEST's frequency window). */
+export const STATUS_ERANGE: i32 = 8;
+/** kvm_guest_time_update abandons the update: host_khz * 1000 is 0 modulo 2^64. */
+export const STATUS_NOFREQ: i32 = 9;
+/** The master-clock snapshot finds 0 Hz after scaling: the master clock is off. */
+export const STATUS_NOMASTER: i32 = 10;
+/** A Hyper-V reference TSC page KVM cannot fill (the reason in resI0). */
+export const STATUS_INVALID: i32 = 11;
+/** No 64-bit VMClock period exists for the frequency. */
+export const STATUS_NOFIT: i32 = 12;

@@ -3,7 +3,7 @@
 import { mulU64U64Shr } from "./mul128";
 import { mulDiv96, quotientTop } from "./muldiv";
 import { resI0, resI1, setRes0, setResI0, setResI1, setResI2, setResI3 } from "./out";
-import { STATUS_DE, STATUS_OK } from "./status";
+import { STATUS_DE, STATUS_NOFREQ, STATUS_OK } from "./status";
 import { getTimeScale } from "./timescale";
 import { defaultRatio, scale } from "./tsc";
 
@@ -37,6 +37,22 @@ export function tgtTscKhz(hostKhz: u32, ratio: u64, frac: u32, hasControl: bool)
   if (!hasControl) return <u64>hostKhz;
   const tgt = scale(<u64>hostKhz, ratio, frac);
   return tgt == 0 ? 1 : tgt;
+}
+
+/**
+ * hz-pvclock: the pvclock frequency in Hz, lo64(host_khz * 1000) scaled by the ratio with
+ * hardware scaling (a scaled 0 becomes 1). STATUS_NOFREQ when host_khz * 1000 wraps to 0
+ * (the update is abandoned), else STATUS_OK with the Hz in res0. frac in 0..63.
+ */
+export function tgtTscHz(hostKhz: u64, ratio: u64, frac: u32, hasControl: bool): i32 {
+  let hz = hostKhz * 1000;
+  if (hz == 0) return STATUS_NOFREQ;
+  if (hasControl) {
+    hz = scale(hz, ratio, frac);
+    if (hz == 0) hz = 1;
+  }
+  setRes0(hz);
+  return STATUS_OK;
 }
 
 /**

@@ -3,10 +3,11 @@
  * C type (and, where the kernel has one, its rule) before the backend sees it, so
  * nothing wraps at the JS↔Wasm boundary and both backends receive the same inputs.
  */
-import type { Backend, ClocksourceParams, GuestRead, MultShift, PvclockParams, SetTscKhzResult, TimeScale, WallClock } from './backend.js';
+import type { Backend, ClockGuestRecord, ClocksourceParams, GuestRead, HvTscPage, MasterClockMode, MultShift, PvclockParams, SetClockGuestV6Result, SetTscKhzResult, TimeScale, TscCatchupResult, VmclockPeriod, VmclockTime, WallClock, XenTscLeaf } from './backend.js';
+import { aKernelProfile, type KernelProfile } from './kernel/profile.js';
 import { ArgumentRangeError, ArgumentTypeError } from './errors.js';
 import { U64_MAX } from './units.js';
-import { aBool, aU32NonZero, aFrac, aMulShift, aOutLength, aS32, aS64, aS8, aShift64, aU32, aU64, aU64Array, aU8 } from './validate.js';
+import { aBool, aU32NonZero, aFrac, aMulShift, aOutLength, aS16Pattern, aS32, aS64, aS8, aShift64, aU32, aU64, aU64Array, aU8, aWord64 } from './validate.js';
 
 /** The kvmclock API bound to one backend. Every method validates, then dispatches. */
 export interface KvmclockApi {
@@ -69,6 +70,93 @@ export interface KvmclockApi {
   setClock(clock: bigint, flags: number, realtime: bigint, nowReal: bigint, useMasterClock: boolean, masterKernelNs: bigint, baseNow: bigint): bigint;
   /** MSR_KVM_WALL_CLOCK fields for a wall-clock epoch. */
   wallClock(wallNs: bigint): WallClock;
+
+  // Upstream variants (kernel-variants document). A `kernel` argument is a KernelProfile or a
+  // profile string such as '7.4-queued' (default '6.18'); host_khz is a u64 (the kernel's
+  // unsigned long: host_khz·1000 may wrap).
+  /**
+   * `hz-pvclock`: the guest pvclock frequency in Hz — lo64(host_khz·1000), scaled by the ratio
+   * with hardware scaling, 0 → 1. @throws KernelRuleError `nofreq` when host_khz·1000 ≡ 0.
+   * @example tgtTscHz(2_500_000n, 112589990684262n, 48, true) === 999999999n
+   */
+  tgtTscHz(hostKhz: bigint, ratio: bigint, frac: number, hasControl: boolean): bigint;
+  /**
+   * `c-via-guest-tsc`: the master-clock snapshot's mul/shift for C′ (no `?: 1` clamp).
+   * @throws KernelRuleError `nomaster` when the scaled frequency is 0 (the master clock turns off).
+   * @example masterTscScale(2_500_000n, 112589990684262n, 48, true) → {shift: 1, mul: 2147483650}
+   */
+  masterTscScale(hostKhz: bigint, ratio: bigint, frac: number, hasControl: boolean): TimeScale;
+  /**
+   * KVM_GET_CLOCK / get_kvmclock_ns with the master clock on, under `kernel`: C (baseline) or
+   * C′ (`c-via-guest-tsc`). masterKernelNs and kvmclockOffset are s64.
+   * @throws KernelRuleError `hang` (C with host_khz·1000 ≡ 0) or `nomaster` (C′ without a frequency).
+   * @example getKvmclock('7.4-queued', 217_000_000_000_000n, 10n ** 12n, 0n, 0n, 112589990684262n, 48, 2_500_000n, true) === 86400000080465n
+   */
+  getKvmclock(kernel: KernelProfile | string, hostTsc: bigint, masterCycleNow: bigint, masterKernelNs: bigint, kvmclockOffset: bigint, ratio: bigint, frac: number, hostKhz: bigint, hasControl: boolean): bigint;
+  /** Whether the master clock is used and the records carry TSC_STABLE under `kernel` (`masterclock-offset-tscs`). */
+  mclockMode(kernel: KernelProfile | string, matchedTsc: boolean, matchedFreq: boolean, tscClocksource: boolean, backwardsTsc: boolean, oldKvmclock: boolean): MasterClockMode;
+  /**
+   * compute_guest_tsc: this_tsc_write + nsec_to_cycles(kernel_ns − this_tsc_nsec); `signed`
+   * (`signed-compute-guest-tsc`) handles a negative delta. kernelNs is s64, vshift s8.
+   * @example computeGuestTsc(10n ** 12n, 5_000_000_000n, 4_000_000_000n, 2684354560, 2, true) === 997500000000n
+   */
+  computeGuestTsc(thisTscWrite: bigint, thisTscNsec: bigint, kernelNs: bigint, virtualTscMult: number, virtualTscShift: number, signed: boolean): bigint;
+  /**
+   * The software catch-up step of kvm_guest_time_update under `kernel` (`upscale-to-now`,
+   * `signed-compute-guest-tsc`): the L1 offset after any bump and the record's tsc_timestamp.
+   * masterKernelNs and kernelNsNow are s64.
+   */
+  tscCatchup(kernel: KernelProfile | string, thisTscWrite: bigint, thisTscNsec: bigint, virtualTscMult: number, virtualTscShift: number, l1Offset: bigint, ratio: bigint, frac: number, masterCycleNow: bigint, masterKernelNs: bigint, hostTscNow: bigint, kernelNsNow: bigint): TscCatchupResult;
+  /**
+   * hvclock_to_hz(mul, shift): the TSC frequency a pvclock stands for, as v6 KVM_SET_CLOCK_GUEST estimates it.
+   * @throws KernelRuleError `hang` for mul 0. @example hvclockToHz(3435973836, -1) === 2500000000n
+   */
+  hvclockToHz(mul: number, shift: number): bigint;
+  /**
+   * KVM_SET_CLOCK_GUEST as posted in v6 (its error order, the wrapping ±1000 Hz window):
+   * the new kvmclock_offset and the guest TSC at the new reference (useMasterClock, M, K after
+   * the in-ioctl snapshot). masterKernelNs is s64.
+   * @throws KernelRuleError `EINVAL` or `ERANGE`, naming the check.
+   */
+  setClockGuestV6(record: ClockGuestRecord | Omit<ClockGuestRecord, 'flags'>, padsNonzero: boolean, useMasterClock: boolean, masterCycleNow: bigint, masterKernelNs: bigint, l1Offset: bigint, ratio: bigint, frac: number, hostKhz: bigint, hasControl: boolean): SetClockGuestV6Result;
+  /**
+   * KVM_GET_CLOCK_GUEST as posted in v6, under `kernel`: the vCPU's record (Hz-based mul/shift
+   * with `hz-pvclock`; TSC_STABLE only when all offsets matched with `masterclock-offset-tscs`).
+   * masterKernelNs and kvmclockOffset are s64. @throws KernelRuleError `EINVAL`.
+   */
+  getClockGuestV6(kernel: KernelProfile | string, useMasterClock: boolean, masterCycleNow: bigint, masterKernelNs: bigint, kvmclockOffset: bigint, l1Offset: bigint, ratio: bigint, frac: number, hostKhz: bigint, hasControl: boolean, allMatchedTsc: boolean): ClockGuestRecord;
+
+  // Guest clock ABIs (guest-clock-abis document).
+  /**
+   * The Hyper-V reference TSC page KVM computes from a kvmclock record (compute_tsc_page_parameters):
+   * tsc_scale and tsc_offset (s64, 100 ns units).
+   * @throws KernelRuleError `invalid` with `reason` `unstable` (no TSC_STABLE) or `mul` (a tick of 100 ns or more);
+   *   ArithmeticFaultError `overflow` (#DE, unreachable for records that pass the mul check).
+   * @example hvTscPage(2147485795, 1, 399_999_999_999n, 0n, 1) → {scale: 184467625162991206n, offset: -4000003999n}
+   */
+  hvTscPage(mul: number, shift: number, tscTimestamp: bigint, systemTime: bigint, flags: number): HvTscPage;
+  /** The guest's reference time from the page at guest TSC `tsc`, in 100 ns units (offset as s64 or its u64 pattern). */
+  hvRefRead(tsc: bigint, scale: bigint, offset: bigint): bigint;
+  /** HV_X64_MSR_TIME_REF_COUNT while the page is not SET: ⌊kvmclock_ns/100⌋. */
+  hvRefMsr(kvmclockNs: bigint): bigint;
+  /**
+   * The Xen CPUID TSC leaf KVM reports for a guest pvclock of tgt_tsc_khz: ECX mul, EDX shift (sign-extended), EAX kHz.
+   * @throws KernelRuleError `hang` for 0 kHz. @example xenTscLeaf(999999) → {ecx: 2147485795, edx: 1, eax: 999999}
+   */
+  xenTscLeaf(tgtTscKhz: number): XenTscLeaf;
+  /** The guest's VMClock read at counter value `counter`: seconds (u64) and nanoseconds. shift is the u8 counter_period_shift. */
+  vmclockRead(counter: bigint, counterValue: bigint, periodFrac: bigint, shift: number, timeSec: bigint, timeFracSec: bigint): VmclockTime;
+  /**
+   * The TAI time ptp_vmclock returns (taiOffsetSec is the s16 UTC − TAI, or its u16 pattern).
+   * @throws KernelRuleError `EINVAL` (clock unreliable, or not unambiguous TAI).
+   */
+  vmclockGettime(counter: bigint, counterValue: bigint, periodFrac: bigint, shift: number, timeSec: bigint, timeFracSec: bigint, timeType: number, flags: bigint, taiOffsetSec: number, clockStatus: number): VmclockTime;
+  /**
+   * The exact period/shift a VMM would write for a counter of `freqHz`.
+   * @throws KernelRuleError `nofit` below 2 Hz. @example vmclockPeriod(2_500_000_000n) → {shift: 31, period: 15845632502852867518n}
+   */
+  vmclockPeriod(freqHz: bigint): VmclockPeriod;
+
   /** Batch pvclock read over a BigUint64Array; `out` defaults to a new array. */
   pvclockReadBatch(tsc: BigUint64Array, params: PvclockParams, out?: BigUint64Array): BigUint64Array;
   pvclockScaleDeltaBatch(delta: BigUint64Array, mul: number, shift: number, out?: BigUint64Array): BigUint64Array;
@@ -147,6 +235,108 @@ export function createApi(b: Backend): KvmclockApi {
       b.setClock(aU64(clock, 'clock'), aU32(flags, 'flags'), aU64(realtime, 'realtime'), aU64(nowReal, 'now_real'), aBool(useMaster, 'use_master_clock'), aU64(k, 'master_kernel_ns'), aU64(baseNow, 'base_now')),
     wallClock: (ns) => b.wallClock(aU64(ns, 'wall_nsec')),
 
+    tgtTscHz: (host, ratio, frac, hasControl) => b.tgtTscHz(aU64(host, 'host_khz'), aU64(ratio, 'ratio'), aFrac(frac, 'frac'), aBool(hasControl, 'has_tsc_control')),
+    masterTscScale: (host, ratio, frac, hasControl) => b.masterTscScale(aU64(host, 'host_khz'), aU64(ratio, 'ratio'), aFrac(frac, 'frac'), aBool(hasControl, 'has_tsc_control')),
+    getKvmclock(kernel, hostTsc, m, k, off, ratio, frac, host, hasControl) {
+      const profile = aKernelProfile(kernel);
+      return b.getKvmclock(
+        profile.has('c-via-guest-tsc'),
+        aU64(hostTsc, 'host_tsc'),
+        aU64(m, 'master_cycle_now'),
+        aS64(k, 'master_kernel_ns'),
+        aS64(off, 'kvmclock_offset'),
+        aU64(ratio, 'ratio'),
+        aFrac(frac, 'frac'),
+        aU64(host, 'host_khz'),
+        aBool(hasControl, 'has_tsc_control'),
+      );
+    },
+    mclockMode(kernel, matchedTsc, matchedFreq, tscClocksource, backwardsTsc, oldKvmclock) {
+      const profile = aKernelProfile(kernel);
+      return b.mclockMode(
+        profile.has('masterclock-offset-tscs'),
+        aBool(matchedTsc, 'matched_tsc'),
+        aBool(matchedFreq, 'matched_freq'),
+        aBool(tscClocksource, 'tsc_clocksource'),
+        aBool(backwardsTsc, 'backwards_tsc'),
+        aBool(oldKvmclock, 'old_kvmclock'),
+      );
+    },
+    computeGuestTsc: (write, nsec, kernelNs, vmult, vshift, signed) =>
+      b.computeGuestTsc(aU64(write, 'this_tsc_write'), aU64(nsec, 'this_tsc_nsec'), aS64(kernelNs, 'kernel_ns'), aU32(vmult, 'virtual_tsc_mult'), aS8(vshift, 'virtual_tsc_shift'), aBool(signed, 'signed')),
+    tscCatchup(kernel, write, nsec, vmult, vshift, l1Offset, ratio, frac, m, k, hNow, kNow) {
+      const profile = aKernelProfile(kernel);
+      return b.tscCatchup(
+        profile.has('upscale-to-now'),
+        profile.has('signed-compute-guest-tsc'),
+        aU64(write, 'this_tsc_write'),
+        aU64(nsec, 'this_tsc_nsec'),
+        aU32(vmult, 'virtual_tsc_mult'),
+        aS8(vshift, 'virtual_tsc_shift'),
+        aU64(l1Offset, 'l1_offset'),
+        aU64(ratio, 'ratio'),
+        aFrac(frac, 'frac'),
+        aU64(m, 'master_cycle_now'),
+        aS64(k, 'master_kernel_ns'),
+        aU64(hNow, 'host_tsc_now'),
+        aS64(kNow, 'kernel_ns_now'),
+      );
+    },
+    hvclockToHz: (mul, shift) => b.hvclockToHz(aU32(mul, 'tsc_to_system_mul'), aS8(shift, 'tsc_shift')),
+    setClockGuestV6(record, pads, useMaster, m, k, l1Offset, ratio, frac, host, hasControl) {
+      const r = aClockGuestRecord(record);
+      return b.setClockGuestV6(
+        r,
+        aBool(pads, 'pads_nonzero'),
+        aBool(useMaster, 'use_master_clock'),
+        aU64(m, 'master_cycle_now'),
+        aS64(k, 'master_kernel_ns'),
+        aU64(l1Offset, 'l1_offset'),
+        aU64(ratio, 'ratio'),
+        aFrac(frac, 'frac'),
+        aU64(host, 'host_khz'),
+        aBool(hasControl, 'has_tsc_control'),
+      );
+    },
+    getClockGuestV6(kernel, useMaster, m, k, off, l1Offset, ratio, frac, host, hasControl, allMatched) {
+      const profile = aKernelProfile(kernel);
+      const matched = aBool(allMatched, 'all_matched_tsc');
+      return b.getClockGuestV6(
+        profile.has('hz-pvclock'),
+        aBool(useMaster, 'use_master_clock'),
+        aU64(m, 'master_cycle_now'),
+        aS64(k, 'master_kernel_ns'),
+        aS64(off, 'kvmclock_offset'),
+        aU64(l1Offset, 'l1_offset'),
+        aU64(ratio, 'ratio'),
+        aFrac(frac, 'frac'),
+        aU64(host, 'host_khz'),
+        aBool(hasControl, 'has_tsc_control'),
+        !profile.has('masterclock-offset-tscs') || matched,
+      );
+    },
+
+    hvTscPage: (mul, shift, ts, st, flags) => b.hvTscPage(aU32(mul, 'tsc_to_system_mul'), aS8(shift, 'tsc_shift'), aU64(ts, 'tsc_timestamp'), aU64(st, 'system_time'), aU8(flags, 'flags')),
+    hvRefRead: (tsc, scale, offset) => b.hvRefRead(aU64(tsc, 'tsc'), aU64(scale, 'tsc_scale'), aWord64(offset, 'tsc_offset')),
+    hvRefMsr: (ns) => b.hvRefMsr(aU64(ns, 'kvmclock_ns')),
+    xenTscLeaf: (khz) => b.xenTscLeaf(aU32(khz, 'tgt_tsc_khz')),
+    vmclockRead: (c, cv, period, shift, sec, frac) =>
+      b.vmclockRead(aU64(c, 'counter'), aU64(cv, 'counter_value'), aU64(period, 'counter_period_frac_sec'), aU8(shift, 'counter_period_shift'), aU64(sec, 'time_sec'), aU64(frac, 'time_frac_sec')),
+    vmclockGettime: (c, cv, period, shift, sec, frac, type, flags, tai, status) =>
+      b.vmclockGettime(
+        aU64(c, 'counter'),
+        aU64(cv, 'counter_value'),
+        aU64(period, 'counter_period_frac_sec'),
+        aU8(shift, 'counter_period_shift'),
+        aU64(sec, 'time_sec'),
+        aU64(frac, 'time_frac_sec'),
+        aU8(type, 'time_type'),
+        aU64(flags, 'flags'),
+        aS16Pattern(tai, 'tai_offset_sec'),
+        aU8(status, 'clock_status'),
+      ),
+    vmclockPeriod: (hz) => b.vmclockPeriod(aU64(hz, 'freq_hz')),
+
     pvclockReadBatch(tsc, params, out) {
       const input = aU64Array(tsc, 'tsc');
       const p = aPvclockParams(params);
@@ -198,6 +388,19 @@ export function createApi(b: Backend): KvmclockApi {
       b.guestKvmclockBatch(input, off, r, f, p, o);
       return o;
     },
+  };
+}
+
+/** A KVM_[GS]ET_CLOCK_GUEST record {tscTimestamp, systemTime, mul, shift, flags?} (u64, u64, u32, s8, u8), validated. */
+export function aClockGuestRecord(p: unknown, name = 'record'): ClockGuestRecord {
+  if (typeof p !== 'object' || p === null) throw new ArgumentTypeError(name, 'object {tscTimestamp, systemTime, mul, shift, flags?}', p);
+  const r = p as Record<string, unknown>;
+  return {
+    tscTimestamp: aU64(r.tscTimestamp, `${name}.tscTimestamp`),
+    systemTime: aU64(r.systemTime, `${name}.systemTime`),
+    mul: aU32(r.mul, `${name}.mul`),
+    shift: aS8(r.shift, `${name}.shift`),
+    flags: r.flags === undefined ? 0 : aU8(r.flags, `${name}.flags`),
   };
 }
 

@@ -80,6 +80,71 @@ export interface TimeScaleBatch {
   readonly mul: Uint32Array;
 }
 
+/** Master-clock use and the TSC_STABLE flag (kernel-variants §5). */
+export interface MasterClockMode {
+  readonly useMasterClock: boolean;
+  /** PVCLOCK_TSC_STABLE in the records (and in KVM_GET_CLOCK_GUEST). */
+  readonly tscStable: boolean;
+}
+
+/** What the software catch-up of kvm_guest_time_update leaves (kernel-variants §4). */
+export interface TscCatchupResult {
+  /** The vCPU's L1 TSC offset after any bump. */
+  readonly l1Offset: bigint;
+  /** The record's tsc_timestamp. */
+  readonly tscTimestamp: bigint;
+}
+
+/** The fields of a pvclock record that KVM_GET/SET_CLOCK_GUEST carry. */
+export interface ClockGuestRecord {
+  readonly tscTimestamp: bigint;
+  readonly systemTime: bigint;
+  /** tsc_to_system_mul (u32). */
+  readonly mul: number;
+  /** tsc_shift (s8). */
+  readonly shift: number;
+  /** flags (u8): PVCLOCK_TSC_STABLE or 0 from GET. */
+  readonly flags: number;
+}
+
+/** What v6 KVM_SET_CLOCK_GUEST sets. */
+export interface SetClockGuestV6Result {
+  /** The new kvmclock_offset (s64). */
+  readonly kvmclockOffset: bigint;
+  /** The guest TSC at the new reference, read_l1(master_cycle_now). */
+  readonly guestTsc: bigint;
+}
+
+/** The Hyper-V reference TSC page KVM computes from a kvmclock record. */
+export interface HvTscPage {
+  /** tsc_scale (u64): reference units per guest tick, 0.64 fixed point. */
+  readonly scale: bigint;
+  /** tsc_offset (s64), in 100 ns units. */
+  readonly offset: bigint;
+}
+
+/** Xen CPUID leaf 4 as KVM fills it. */
+export interface XenTscLeaf {
+  /** Sub-leaf 1 ECX: tsc_to_system_mul. */
+  readonly ecx: number;
+  /** Sub-leaf 1 EDX: tsc_shift sign-extended to 32 bits, as a u32. */
+  readonly edx: number;
+  /** Sub-leaf 2 EAX: tgt_tsc_khz. */
+  readonly eax: number;
+}
+
+/** A VMClock time: seconds (u64 pattern) and nanoseconds. */
+export interface VmclockTime {
+  readonly sec: bigint;
+  readonly nsec: number;
+}
+
+/** A VMClock counter period: 2^-(64+shift) s units per tick. */
+export interface VmclockPeriod {
+  readonly shift: number;
+  readonly period: bigint;
+}
+
 export type BackendName = 'reference' | 'wasm';
 
 /**
@@ -139,6 +204,43 @@ export interface Backend {
   /** Returns the new kvmclock_offset (s64). Throws KernelRuleError `EINVAL`. */
   setClock(clock: bigint, flags: number, realtime: bigint, nowReal: bigint, useMasterClock: boolean, masterKernelNs: bigint, baseNow: bigint): bigint;
   wallClock(wallNs: bigint): WallClock;
+
+  // Upstream variants (kernel-variants document). Frequencies in kHz are u64 here (the
+  // kernel's unsigned long), so host_khz·1000 may wrap.
+  /** `hz-pvclock`: the pvclock frequency in Hz. Throws KernelRuleError `nofreq`. */
+  tgtTscHz(hostKhz: bigint, ratio: bigint, frac: number, hasControl: boolean): bigint;
+  /** `c-via-guest-tsc`: the snapshot's mul/shift for C′. Throws KernelRuleError `nomaster`. */
+  masterTscScale(hostKhz: bigint, ratio: bigint, frac: number, hasControl: boolean): TimeScale;
+  /** KVM_GET_CLOCK with the master clock: C, or C′ when viaGuestTsc. Throws `hang` (C) or `nomaster` (C′). K and the offset are s64. */
+  getKvmclock(viaGuestTsc: boolean, hostTsc: bigint, masterCycleNow: bigint, masterKernelNs: bigint, kvmclockOffset: bigint, ratio: bigint, frac: number, hostKhz: bigint, hasControl: boolean): bigint;
+  /** Master-clock use and TSC_STABLE, baseline or with `masterclock-offset-tscs` (offsetTscs). */
+  mclockMode(offsetTscs: boolean, matchedTsc: boolean, matchedFreq: boolean, tscClocksource: boolean, backwardsTsc: boolean, oldKvmclock: boolean): MasterClockMode;
+  /** compute_guest_tsc, unsigned (baseline) or signed (`signed-compute-guest-tsc`). kernelNs is s64. */
+  computeGuestTsc(thisTscWrite: bigint, thisTscNsec: bigint, kernelNs: bigint, virtualTscMult: number, virtualTscShift: number, signed: boolean): bigint;
+  /** The catch-up step of kvm_guest_time_update, baseline or `upscale-to-now`. K and kNow are s64. */
+  tscCatchup(upscaleToNow: boolean, signed: boolean, thisTscWrite: bigint, thisTscNsec: bigint, virtualTscMult: number, virtualTscShift: number, l1Offset: bigint, ratio: bigint, frac: number, masterCycleNow: bigint, masterKernelNs: bigint, hostTscNow: bigint, kernelNsNow: bigint): TscCatchupResult;
+  /** hvclock_to_hz. Throws KernelRuleError `hang` for mul 0. */
+  hvclockToHz(mul: number, shift: number): bigint;
+  /** v6 KVM_SET_CLOCK_GUEST. Throws KernelRuleError `EINVAL` / `ERANGE`. K is s64. */
+  setClockGuestV6(record: ClockGuestRecord, padsNonzero: boolean, useMasterClock: boolean, masterCycleNow: bigint, masterKernelNs: bigint, l1Offset: bigint, ratio: bigint, frac: number, hostKhz: bigint, hasControl: boolean): SetClockGuestV6Result;
+  /** v6 KVM_GET_CLOCK_GUEST. Throws KernelRuleError `EINVAL`. K and the offset are s64. */
+  getClockGuestV6(hzPvclock: boolean, useMasterClock: boolean, masterCycleNow: bigint, masterKernelNs: bigint, kvmclockOffset: bigint, l1Offset: bigint, ratio: bigint, frac: number, hostKhz: bigint, hasControl: boolean, tscStable: boolean): ClockGuestRecord;
+
+  // Guest clock ABIs (guest-clock-abis document).
+  /** compute_tsc_page_parameters. Throws KernelRuleError `invalid` (reason `unstable`/`mul`) or ArithmeticFaultError `overflow`. */
+  hvTscPage(mul: number, shift: number, tscTimestamp: bigint, systemTime: bigint, flags: number): HvTscPage;
+  /** The guest's reference-time read of the page (offset as s64 or its u64 pattern). */
+  hvRefRead(tsc: bigint, scale: bigint, offset: bigint): bigint;
+  /** The reference-counter MSR fallback ⌊ns/100⌋. */
+  hvRefMsr(kvmclockNs: bigint): bigint;
+  /** Xen CPUID leaf 4 from tgt_tsc_khz. Throws KernelRuleError `hang` for 0. */
+  xenTscLeaf(tgtTscKhz: number): XenTscLeaf;
+  /** The guest's VMClock read. */
+  vmclockRead(counter: bigint, counterValue: bigint, periodFrac: bigint, shift: number, timeSec: bigint, timeFracSec: bigint): VmclockTime;
+  /** ptp_vmclock's TAI time. Throws KernelRuleError `EINVAL`. taiOffsetSec is an s16. */
+  vmclockGettime(counter: bigint, counterValue: bigint, periodFrac: bigint, shift: number, timeSec: bigint, timeFracSec: bigint, timeType: number, flags: bigint, taiOffsetSec: number, clockStatus: number): VmclockTime;
+  /** The exact period/shift for a counter frequency. Throws KernelRuleError `nofit` below 2 Hz. */
+  vmclockPeriod(freqHz: bigint): VmclockPeriod;
 
   // Batch forms: out[i] = f(in[i], …) for i < tsc.length. out may be the input array.
   pvclockReadBatch(tsc: BigUint64Array, params: PvclockParams, out: BigUint64Array): void;

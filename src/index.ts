@@ -12,7 +12,29 @@ import { ArgumentRangeError, ArgumentTypeError } from './errors.js';
 import { referenceBackend } from './reference/index.js';
 import { wasmBackend } from './wasm/index.js';
 
-export type { Backend, BackendName, ClocksourceParams, GuestRead, MultShift, PvclockParams, SetTscKhzResult, TimeScale, TimeScaleBatch, WallClock } from './backend.js';
+export type {
+  Backend,
+  BackendName,
+  ClockGuestRecord,
+  ClocksourceParams,
+  GuestRead,
+  HvTscPage,
+  MasterClockMode,
+  MultShift,
+  PvclockParams,
+  SetClockGuestV6Result,
+  SetTscKhzResult,
+  TimeScale,
+  TimeScaleBatch,
+  TscCatchupResult,
+  VmclockPeriod,
+  VmclockTime,
+  WallClock,
+  XenTscLeaf,
+} from './backend.js';
+export { KernelProfile, PRESETS, PRESET_NAMES, DEFAULT_KERNEL, parseKernelList, sameChanges, type PresetName } from './kernel/profile.js';
+export { CHANGES, CHANGE_IDS, type ChangeId, type ChangeInfo } from './kernel/changes.js';
+export { wasmInfo, wasmBatchEngine, setWasmBatchEngine } from './wasm/index.js';
 export type { BatchEngine } from './wasm/instance.js';
 export type { KvmclockApi } from './api.js';
 export * from './errors.js';
@@ -66,6 +88,22 @@ export const {
   syncWindow,
   setClock,
   wallClock,
+  tgtTscHz,
+  masterTscScale,
+  getKvmclock,
+  mclockMode,
+  computeGuestTsc,
+  tscCatchup,
+  hvclockToHz,
+  setClockGuestV6,
+  getClockGuestV6,
+  hvTscPage,
+  hvRefRead,
+  hvRefMsr,
+  xenTscLeaf,
+  vmclockRead,
+  vmclockGettime,
+  vmclockPeriod,
   pvclockReadBatch,
   pvclockScaleDeltaBatch,
   scaleTscBatch,

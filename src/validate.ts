@@ -44,6 +44,22 @@ export function aU32NonZero(v: unknown, name: string, rule: string): number {
   if (v === 0) throw new ArgumentRangeError(name, 'u32', 1n, BigInt(U32_MAX), v, rule);
   return intError(v, name, 'u32', 1, U32_MAX);
 }
+/**
+ * A 64-bit word given either as u64 or as s64 (the same bits modulo 2^64), −2^63..2^64−1;
+ * returns its u64 pattern.
+ */
+export function aWord64(v: unknown, name: string): bigint {
+  if (typeof v === 'bigint' && v >= S64_MIN && v <= U64_MAX) return v < 0n ? v + (1n << 64n) : v;
+  if (typeof v !== 'bigint') throw new ArgumentTypeError(name, 'bigint (s64 or u64 pattern)', v);
+  throw new ArgumentRangeError(name, 's64 or u64', S64_MIN, U64_MAX, v);
+}
+
+/** A 16-bit field read as s16, given either as s16 or as its u16 pattern (−32768..65535); returns the s16. */
+export function aS16Pattern(v: unknown, name: string): number {
+  if (typeof v === 'number' && Number.isInteger(v) && v >= -0x8000 && v <= 0xffff) return (v << 16) >> 16;
+  return intError(v, name, 's16 or u16', -0x8000, 0xffff);
+}
+
 /** An s32 as an integer number in −2^31..2^31−1. */
 export function aS32(v: unknown, name: string): number {
   if (typeof v === 'number' && (v | 0) === v) return v;

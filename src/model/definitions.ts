@@ -1,12 +1,15 @@
 /**
  * The three definitions of the KVM clock (spec §7) as pure functions of a clock state,
- * and the spec's `abc` evaluation built from them. `Vm.clockState()` gives the state of a
+ * and the spec's `abc` evaluation built from them, under a kernel profile
+ * (kernel-variants §9–10: `abc_k`, `mclock_step_k`). `Vm.clockState()` gives the state of a
  * model vCPU; while its pvclock record is current (written from that state) these
  * functions and `Vm.clocks()` agree — after, say, a guest TSC write that leaves the
  * record stale, `Vm.clocks()` reads the record as the guest does.
  */
 import type { KvmclockApi } from '../api.js';
 import type { TimeScale } from '../backend.js';
+import { ArithmeticFaultError } from '../errors.js';
+import { KernelProfile } from '../kernel/profile.js';
 import { NSEC_PER_SEC } from '../units.js';
 
 /** Everything A, B and C depend on for one vCPU. */
@@ -23,11 +26,22 @@ export interface ClockState {
   readonly l1TscOffset: bigint;
   readonly ratio: bigint;
   readonly frac: number;
-  /** Guest pvclock factors: kvm_get_time_scale(10^9, tgt_tsc_khz·1000). */
+  /** Guest pvclock factors: kvm_get_time_scale(10^9, tgt_tsc_khz·1000), or of the Hz frequency with `hz-pvclock`. */
   readonly guestScale: TimeScale;
-  /** Host pvclock factors: kvm_get_time_scale(10^9, host tsc_khz·1000). */
+  /** The factors C uses: kvm_get_time_scale(10^9, host tsc_khz·1000), or the snapshot's (master_tsc_scale) with `c-via-guest-tsc`. */
   readonly hostScale: TimeScale;
+  /** The kernel profile the state was built under (6.18 when absent). */
+  readonly kernel?: KernelProfile;
+  /** Host tsc_khz (what get_cpu_tsc_khz returns). */
+  readonly hostKhz?: bigint;
+  /** Hardware TSC scaling (has_tsc_control). */
+  readonly hasTscControl?: boolean;
+  /** The VM ratio the master-clock snapshot captured (C′ scales the host TSC delta by it); the vCPU ratio when absent. */
+  readonly masterRatio?: bigint;
 }
+
+/** The profile a state was built under. */
+export const kernelOf = (s: ClockState): KernelProfile => s.kernel ?? KernelProfile.baseline;
 
 const lo64 = (x: bigint): bigint => BigInt.asUintN(64, x);
 
@@ -57,9 +71,15 @@ export function clockB(api: KvmclockApi, s: ClockState, h: bigint): bigint {
   return api.pvclockRead(guestTsc(api, s, h), tscTimestamp(api, s), systemTime(s), s.guestScale.mul, s.guestScale.shift);
 }
 
-/** C(h): __get_kvmclock, the host TSC converted with the host's own factors. */
+/**
+ * C(h): __get_kvmclock, the host TSC converted with the host's own factors; under
+ * `c-via-guest-tsc`, C′: the host TSC delta scaled by the snapshot's VM ratio and converted
+ * with the snapshot's factors (api.getKvmclock holds both variants).
+ */
 export function clockC(api: KvmclockApi, s: ClockState, h: bigint): bigint {
-  return api.pvclockRead(h, s.masterCycleNow, systemTime(s), s.hostScale.mul, s.hostScale.shift);
+  const kernel = kernelOf(s);
+  if (!kernel.has('c-via-guest-tsc')) return api.pvclockRead(h, s.masterCycleNow, systemTime(s), s.hostScale.mul, s.hostScale.shift);
+  return api.getKvmclock(kernel, h, s.masterCycleNow, BigInt.asIntN(64, s.masterKernelNs), BigInt.asIntN(64, s.kvmclockOffset), s.masterRatio ?? s.ratio, s.frac, s.hostKhz ?? 0n, s.hasTscControl ?? true);
 }
 
 /** A, B and C at one instant with their pairwise divergences (s64 ns). */
@@ -115,18 +135,60 @@ export interface AbcOutput {
 }
 
 /**
+ * The pvclock frequency of a vCPU (kvm_guest_time_update): in kHz as `tgt_tsc_khz` reports it
+ * and the factors the record gets — from tgt_tsc_khz·1000 (floored in kHz), or with
+ * `hz-pvclock` from the Hz frequency (floored once; tgtKhz is then ⌊Hz/1000⌋, what the Xen
+ * CPUID leaf reports).
+ */
+export function guestPvclockScale(api: KvmclockApi, kernel: KernelProfile, hostKhz: number, ratio: bigint, frac: number, hasControl: boolean): { readonly tgtKhz: bigint; readonly hz: bigint; readonly scale: TimeScale } {
+  if (kernel.has('hz-pvclock')) {
+    const hz = api.tgtTscHz(BigInt(hostKhz), ratio, frac, hasControl);
+    return { tgtKhz: hz / 1000n, hz, scale: api.getTimeScale(NSEC_PER_SEC, hz) };
+  }
+  const tgtKhz = api.tgtTscKhz(hostKhz, ratio, frac, hasControl);
+  const hz = lo64(tgtKhz * 1000n);
+  return { tgtKhz, hz, scale: api.getTimeScale(NSEC_PER_SEC, hz) };
+}
+
+/**
+ * The factors C uses: kvm_get_time_scale(10^9, host_khz·1000), or with `c-via-guest-tsc` the
+ * snapshot's master_tsc_scale with the VM ratio (`nomaster` when it finds no frequency).
+ */
+export function hostClockScale(api: KvmclockApi, kernel: KernelProfile, hostKhz: number, masterRatio: bigint, frac: number, hasControl: boolean): TimeScale {
+  if (kernel.has('c-via-guest-tsc')) return api.masterTscScale(BigInt(hostKhz), masterRatio, frac, hasControl);
+  return api.getTimeScale(NSEC_PER_SEC, BigInt(hostKhz) * 1000n);
+}
+
+/**
+ * kvm_set_tsc_khz as `abc` evaluates it: where the kernel would take a divide error
+ * computing the ratio, the error is that of mul_u64_u32_div itself (`div0` or `overflow`),
+ * as the kernel-validated `abc` vectors report it.
+ */
+function setTscKhzForAbc(api: KvmclockApi, x: AbcInput) {
+  try {
+    return api.setTscKhz(x.userKhz, x.hostKhz, x.hasControl, x.frac, x.maxRatio, x.tolPpm);
+  } catch (e) {
+    if (e instanceof ArithmeticFaultError && e.code === 'de') api.mulU64U32Div(1n << BigInt(x.frac), x.userKhz, x.hostKhz);
+    throw e;
+  }
+}
+
+/**
  * The spec's standard evaluation: a constant-TSC host whose TSC clocksource is
  * registered from hostKhz, a fresh vCPU configured by kvm_set_tsc_khz(userKhz) (the
  * default ratio if none is written), a master-clock snapshot at host TSC M read from a
- * timekeeper in state (c0, raw_sec, xtime_nsec) by KVM's 64-bit path, and A/B/C at h.
+ * timekeeper in state (c0, raw_sec, xtime_nsec) by KVM's 64-bit path, and A/B/C at h —
+ * under `kernel` (default 6.18: `abc`; otherwise `abc_k`, with the VM ratio equal to the
+ * vCPU ratio and no catch-up).
  */
-export function abc(api: KvmclockApi, x: AbcInput): AbcOutput {
+export function abc(api: KvmclockApi, x: AbcInput, kernel: KernelProfile = KernelProfile.baseline): AbcOutput {
   const cs = api.clocksourceKhz(x.hostKhz);
-  const set = api.setTscKhz(x.userKhz, x.hostKhz, x.hasControl, x.frac, x.maxRatio, x.tolPpm);
+  const set = setTscKhzForAbc(api, x);
   const ratio = set.ratio ?? 1n << BigInt(x.frac);
-  const tgtKhz = api.tgtTscKhz(x.hostKhz, ratio, x.frac, x.hasControl);
-  const guestScale = api.getTimeScale(NSEC_PER_SEC, lo64(tgtKhz * 1000n));
-  const hostScale = api.getTimeScale(NSEC_PER_SEC, BigInt(x.hostKhz) * 1000n);
+  const guest = guestPvclockScale(api, kernel, x.hostKhz, ratio, x.frac, x.hasControl);
+  const tgtKhz = guest.tgtKhz;
+  const guestScale = guest.scale;
+  const hostScale = hostClockScale(api, kernel, x.hostKhz, ratio, x.frac, x.hasControl);
   const masterKernelNs = api.kvmBaseNs(x.masterCycleNow, x.c0, x.rawSec, x.xtimeNsec, cs.mult, cs.shift, x.offsBoot);
   const state: ClockState = {
     raw: { cycleLast: x.c0, rawSec: x.rawSec, xtimeNsec: x.xtimeNsec, mult: cs.mult, shift: cs.shift },
@@ -139,6 +201,10 @@ export function abc(api: KvmclockApi, x: AbcInput): AbcOutput {
     frac: x.frac,
     guestScale,
     hostScale,
+    kernel,
+    hostKhz: BigInt(x.hostKhz),
+    hasTscControl: x.hasControl,
+    masterRatio: ratio,
   };
   return {
     mult: cs.mult,
@@ -174,9 +240,12 @@ export interface ResnapshotStep {
  * K' = RAW(h) + offs_boot. Legacy: the guest's record is rewritten from (K', h) with the
  * same kvmclock_offset, so B snaps to A(h). Continuous: kvmclock_offset becomes
  * B_before(h) − K' (wrapping, as s64), so the new record gives the same B at h.
+ * With `keep-active-masterclock` an unforced update keeps the old reference while the
+ * master clock stays on: the step is 0 and the offset stays (`mclock_step_k`).
  */
 export function resnapshotStep(api: KvmclockApi, s: ClockState, h: bigint): ResnapshotStep {
   const r = s.raw;
+  if (kernelOf(s).has('keep-active-masterclock')) return { legacyStepNs: 0n, continuousKvmclockOffset: BigInt.asIntN(64, s.kvmclockOffset), newMasterKernelNs: s.masterKernelNs };
   const before = clockB(api, s, h);
   const newMasterKernelNs = lo64(api.rawNs(h, r.cycleLast, r.rawSec, r.xtimeNsec, r.mult, r.shift) + s.offsBootNs);
   const after = clockB(api, { ...s, masterCycleNow: h, masterKernelNs: newMasterKernelNs }, h);

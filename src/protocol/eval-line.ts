@@ -4,7 +4,16 @@
  */
 import type { KvmclockApi } from '../api.js';
 import { ArgumentRangeError, isKvmclockError } from '../errors.js';
+import { KernelProfile } from '../kernel/profile.js';
 import { ARG_RANGE, COMMANDS_BY_NAME, type Token } from './commands.js';
+
+/** Longest token echoed back in an error line; longer ones are cut and marked with their length. */
+const MAX_ECHO = 64;
+
+/** A token as an error line echoes it: cut to MAX_ECHO characters, with its full length. */
+function echo(token: string): string {
+  return token.length <= MAX_ECHO ? token : `${token.slice(0, MAX_ECHO)}…(${token.length} characters)`;
+}
 
 const DECIMAL = /^-?[0-9]+$/;
 const HEX = /^-?0[xX][0-9a-fA-F]+$/;
@@ -27,18 +36,28 @@ export function evalLine(api: KvmclockApi, line: string): string {
   if (text === '' || text.startsWith('#')) return '';
   const [name, ...rest] = text.split(/\s+/);
   const command = COMMANDS_BY_NAME.get(name);
-  if (command === undefined) return `ERR unknown ${name}`;
+  if (command === undefined) return `ERR unknown ${echo(name)}`;
   if (rest.length !== command.args.length) return `ERR arity ${command.args.length}`;
   const values: bigint[] = [];
+  let profile = KernelProfile.baseline;
   for (let i = 0; i < rest.length; i++) {
+    const kind = command.args[i][1];
+    if (kind === 'profile') {
+      try {
+        profile = KernelProfile.parse(rest[i]);
+      } catch {
+        return 'ERR profile';
+      }
+      continue;
+    }
     const v = parseProtocolInt(rest[i]);
     if (v === undefined) return `ERR syntax arg${i + 1}`;
-    const [min, max] = ARG_RANGE[command.args[i][1]];
+    const [min, max] = ARG_RANGE[kind];
     if (v < min || v > max) return `ERR range arg${i + 1}`;
     values.push(v);
   }
   try {
-    return formatTokens(command.run(api, values));
+    return formatTokens(command.run(api, values, profile));
   } catch (e) {
     if (e instanceof ArgumentRangeError) {
       // A value inside its C type that the kernel cannot take (e.g. a clocksource freq of 0).
@@ -46,8 +65,9 @@ export function evalLine(api: KvmclockApi, line: string): string {
       return index < 0 ? 'ERR range' : `ERR range arg${index + 1}`;
     }
     if (isKvmclockError(e) && e.code !== 'internal') {
-      const value = (e as { value?: bigint }).value;
-      return value === undefined ? `ERR ${e.code}` : `ERR ${e.code} ${value}`;
+      const { value, reason } = e as { value?: bigint; reason?: string };
+      const detail = value ?? (e.code === 'invalid' ? reason : undefined);
+      return detail === undefined ? `ERR ${e.code}` : `ERR ${e.code} ${detail}`;
     }
     throw e;
   }

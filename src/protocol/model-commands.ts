@@ -2,12 +2,12 @@
  * The clock-model commands of the `eval` protocol: `abc` (spec §11), `mclock_step`
  * and `set_clock_guest`, computed with the model's definitions of the KVM clock.
  */
-import type { KvmclockApi } from '../api.js';
 import { setClockGuestOffset } from '../model/clock-guest.js';
 import { type AbcInput, abc, resnapshotStep } from '../model/definitions.js';
 import { bool, cmd, type Command, num as n } from './types.js';
 
-const ABC_ARGS: Command['args'] = [
+/** The 14 arguments of `abc` (spec §11), in protocol order. */
+export const ABC_ARGS: Command['args'] = [
   ['host_khz', 'u32nz'],
   ['user_khz', 'u32'],
   ['frac', 'frac'],
@@ -45,8 +45,8 @@ export function abcInput(v: readonly bigint[]): AbcInput {
   };
 }
 
-function runAbc(api: KvmclockApi, v: readonly bigint[]) {
-  const r = abc(api, abcInput(v));
+/** The 15 output tokens of `abc` / `abc_k`. */
+export function abcOutputTokens(r: ReturnType<typeof abc>) {
   return [r.mult, r.shift, r.ratio, r.tgtKhz, r.guestScale.shift, r.guestScale.mul, r.hostScale.shift, r.hostScale.mul, r.masterKernelNs, r.tscTimestamp, r.systemTime, r.guestTsc, r.a, r.b, r.c];
 }
 
@@ -55,7 +55,7 @@ export const MODEL_COMMANDS: readonly Command[] = [
     'abc',
     ABC_ARGS,
     ['mult', 'shift', 'ratio', 'tgt_khz', 'shift_g', 'mul_g', 'shift_h', 'mul_h', 'master_kernel_ns', 'tsc_timestamp', 'system_time', 'guest_tsc', 'A', 'B', 'C'],
-    runAbc,
+    (api, v) => abcOutputTokens(abc(api, abcInput(v))),
   ),
   cmd('mclock_step', ABC_ARGS, ['legacy_step', 'continuous_kvmclock_offset'], (api, v) => {
     const input = abcInput(v);

@@ -9,7 +9,13 @@ import { setClock, syncWindow, wallClock } from './ioctl.js';
 import { mulS64U64Shr, mulU64U32Div, mulU64U32DivGeneric, mulU64U32Shr, mulU64U64Shr } from './mul64.js';
 import { pvclockGuestRead, pvclockRead, pvclockScaleDelta, pvclockTscKhz } from './pvclock.js';
 import { getTimeScale } from './time-scale.js';
-import { adjustTscKhz, computeL1TscOffset, maxGuestTscKhz, nestedTscMultiplier, nestedTscOffset, readL1Tsc, scaleTsc, setTscKhz, tgtTscKhz, tscRatio } from './tsc.js';
+import { adjustTscKhz, computeL1TscOffset, maxGuestTscKhz, nestedTscMultiplier, nestedTscOffset, readL1Tsc, scaleTsc, setTscKhz, tgtTscHz, tgtTscKhz, tscRatio } from './tsc.js';
+import { computeGuestTsc, tscCatchup } from './catchup.js';
+import { getClockGuestV6, hvclockToHz, setClockGuestV6 } from './clock-guest-v6.js';
+import { getKvmclock, masterTscScale, mclockMode } from './master-clock.js';
+import { hvRefMsr, hvRefRead, hvTscPage } from './hyperv.js';
+import { vmclockGettime, vmclockPeriod, vmclockRead } from './vmclock.js';
+import { xenTscLeaf } from './xen.js';
 
 export const referenceBackend: Backend = {
   name: 'reference',
@@ -41,6 +47,22 @@ export const referenceBackend: Backend = {
   syncWindow,
   setClock,
   wallClock,
+  tgtTscHz,
+  masterTscScale,
+  getKvmclock,
+  mclockMode,
+  computeGuestTsc,
+  tscCatchup,
+  hvclockToHz,
+  setClockGuestV6,
+  getClockGuestV6,
+  hvTscPage,
+  hvRefRead,
+  hvRefMsr,
+  xenTscLeaf,
+  vmclockRead,
+  vmclockGettime,
+  vmclockPeriod,
 
   pvclockReadBatch(tsc, { tscTimestamp, systemTime, mul, shift }, out) {
     for (let i = 0; i < tsc.length; i++) out[i] = pvclockRead(tsc[i], tscTimestamp, systemTime, mul, shift);

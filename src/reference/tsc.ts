@@ -70,6 +70,22 @@ export function tgtTscKhz(hostKhz: number, ratio: bigint, frac: number, hasContr
 }
 
 /**
+ * `hz-pvclock` (v6 02/36): the guest TSC frequency kvm_guest_time_update derives the
+ * pvclock from, in Hz. host_khz·1000 in wrapping u64 (0 abandons the update: `nofreq`), then
+ * scaled by the L1 ratio with hardware scaling, a scaled 0 forced to 1 Hz. The baseline
+ * is {@link tgtTscKhz} times 1000: floored in kHz first.
+ */
+export function tgtTscHz(hostKhz: bigint, ratio: bigint, frac: number, hasControl: boolean): bigint {
+  let hz = lo64(hostKhz * 1000n);
+  if (hz === 0n) throw new KernelRuleError('nofreq', `kvm_guest_time_update abandons the update: host_khz ${hostKhz} times 1000 is 0 modulo 2^64 (no frequency)`);
+  if (hasControl) {
+    hz = scaleTsc(hz, ratio, frac);
+    if (hz === 0n) hz = 1n;
+  }
+  return hz;
+}
+
+/**
  * kvm_set_tsc_khz: virtual_tsc_mult/shift are always set for a non-zero request;
  * a request within ±tol ppm of the host (floored, inclusive thresholds) keeps the
  * default ratio; otherwise hardware scaling writes ⌊2^frac·user/host⌋, software

@@ -7,7 +7,15 @@
 import {
   timeScaleBatchHangRule,
   type Backend,
+  type ClockGuestRecord,
   type ClocksourceParams,
+  type HvTscPage,
+  type MasterClockMode,
+  type VmclockPeriod,
+  type VmclockTime,
+  type XenTscLeaf,
+  type SetClockGuestV6Result,
+  type TscCatchupResult,
   type GuestRead,
   type MultShift,
   type PvclockParams,
@@ -28,6 +36,24 @@ export const WasmStatus = {
   zero: 5,
   toolarge: 6,
   EINVAL: 7,
+  ERANGE: 8,
+  nofreq: 9,
+  nomaster: 10,
+  invalid: 11,
+  nofit: 12,
+} as const;
+
+/** Why a Hyper-V TSC page is invalid, in resI0; mirrors assembly/hyperv.ts (checked by a test). */
+export const HvInvalid = { unstable: 1, mul: 2 } as const;
+
+/** Which KVM_[GS]ET_CLOCK_GUEST (v6) check failed, in resI0 after EINVAL; mirrors assembly/clockguest.ts (checked by a test). */
+export const ClockGuestCheck = {
+  pads: 1,
+  mul: 2,
+  shift: 3,
+  noMaster: 4,
+  noFreq: 5,
+  tscBehind: 6,
 } as const;
 
 /** setTscKhz flag bits in resI1; mirrors assembly/tsckhz.ts (checked by a test). */
@@ -56,6 +82,33 @@ const RATIO_OVERFLOW = 'kvm_set_tsc_khz ratio mul_u64_u32_div(2^frac, user_khz, 
 const RATIO_ZERO = 'kvm_set_tsc_khz rejects a zero TSC scaling ratio: 2^frac * user_khz < host_khz';
 const SET_TSC_KHZ_DE = 'kvm_set_tsc_khz takes a divide error: mul_u64_u32_div(2^frac, user_khz, host_khz) has host_khz = 0 or a quotient >= 2^64';
 const CALC_MULT_SHIFT_DIV0 = 'clocks_calc_mult_shift divides by zero: from is 0';
+const NOFREQ = (hostKhz: bigint) => `kvm_guest_time_update abandons the update: host_khz ${hostKhz} times 1000 is 0 modulo 2^64 (no frequency)`;
+const NOMASTER = (hostKhz: bigint, ratio: bigint, frac: number) =>
+  `pvclock_update_vm_gtod_copy finds no frequency (host_khz ${hostKhz}·1000 scaled by ratio ${ratio} with ${frac} fractional bits is 0 Hz): the master clock is turned off`;
+const HV_HANG = 'hvclock_to_hz never terminates for tsc_to_system_mul = 0 (it strips trailing zero bits of mul)';
+
+/** The EINVAL message of a v6 KVM_[GS]ET_CLOCK_GUEST check (same wording as the reference). */
+function clockGuestEinval(ioctl: 'SET' | 'GET', check: number, detail: { shift?: number; hostKhz?: bigint; guestTsc?: bigint; tscTimestamp?: bigint }): KernelRuleError {
+  const why =
+    check === ClockGuestCheck.pads
+      ? 'a padding field of the record is not zero'
+      : check === ClockGuestCheck.mul
+        ? 'tsc_to_system_mul is 0'
+        : check === ClockGuestCheck.shift
+          ? `tsc_shift ${detail.shift} is outside -31..31`
+          : check === ClockGuestCheck.noMaster
+            ? ioctl === 'SET'
+              ? 'the master clock is not in use after the snapshot'
+              : 'the master clock is not in use'
+            : check === ClockGuestCheck.noFreq
+              ? ioctl === 'SET'
+                ? `host_khz ${detail.hostKhz} times 1000 is 0 modulo 2^64`
+                : `the clock update it runs first fails: host_khz ${detail.hostKhz} times 1000 is 0 modulo 2^64`
+              : check === ClockGuestCheck.tscBehind
+                ? `the guest TSC at the new reference (${detail.guestTsc}) is below the record's tsc_timestamp (${detail.tscTimestamp})`
+                : `unknown check ${check}`;
+  return new KernelRuleError('EINVAL', `KVM_${ioctl}_CLOCK_GUEST (v6) returns -EINVAL: ${why}`);
+}
 
 function wasmMulU64U32Div(w: KvmclockExports, a: bigint, mul: number, div: number): bigint {
   const status = w.mulU64U32Div(a, mul, div);
@@ -254,6 +307,138 @@ const scalarForms: Omit<Backend, BatchForm> = {
     const w = wasmExports();
     w.wallClock(wallNs);
     return { sec: w.resI0.value >>> 0, nsec: w.resI1.value >>> 0, secHi: w.resI2.value >>> 0 };
+  },
+
+  tgtTscHz(hostKhz, ratio, frac, hasControl) {
+    const w = wasmExports();
+    const status = w.tgtTscHz(hostKhz, ratio, frac, hasControl ? 1 : 0);
+    if (status === WasmStatus.ok) return u64(w.res0.value);
+    if (status === WasmStatus.nofreq) throw new KernelRuleError('nofreq', NOFREQ(hostKhz));
+    throw unexpected('tgtTscHz', status);
+  },
+
+  masterTscScale(hostKhz, ratio, frac, hasControl): TimeScale {
+    const w = wasmExports();
+    const status = w.masterTscScale(hostKhz, ratio, frac, hasControl ? 1 : 0);
+    if (status === WasmStatus.ok) return { shift: w.resI0.value, mul: w.resI1.value >>> 0 };
+    if (status === WasmStatus.nomaster) throw new KernelRuleError('nomaster', NOMASTER(hostKhz, ratio, frac));
+    throw unexpected('masterTscScale', status);
+  },
+
+  getKvmclock(viaGuestTsc, hostTsc, masterCycleNow, masterKernelNs, kvmclockOffset, ratio, frac, hostKhz, hasControl) {
+    const w = wasmExports();
+    const status = w.getKvmclock(viaGuestTsc ? 1 : 0, hostTsc, masterCycleNow, masterKernelNs, kvmclockOffset, ratio, frac, hostKhz, hasControl ? 1 : 0);
+    if (status === WasmStatus.ok) return u64(w.res0.value);
+    if (status === WasmStatus.hang) throw new KernelRuleError('hang', TIME_SCALE_HANG);
+    if (status === WasmStatus.nomaster) throw new KernelRuleError('nomaster', NOMASTER(hostKhz, ratio, frac));
+    throw unexpected('getKvmclock', status);
+  },
+
+  mclockMode(offsetTscs, matchedTsc, matchedFreq, tscClocksource, backwardsTsc, oldKvmclock): MasterClockMode {
+    const bits = wasmExports().mclockMode(offsetTscs ? 1 : 0, matchedTsc ? 1 : 0, matchedFreq ? 1 : 0, tscClocksource ? 1 : 0, backwardsTsc ? 1 : 0, oldKvmclock ? 1 : 0);
+    return { useMasterClock: (bits & 1) !== 0, tscStable: (bits & 2) !== 0 };
+  },
+
+  computeGuestTsc(thisTscWrite, thisTscNsec, kernelNs, virtualTscMult, virtualTscShift, signed) {
+    return u64(wasmExports().computeGuestTsc(thisTscWrite, thisTscNsec, kernelNs, virtualTscMult, virtualTscShift, signed ? 1 : 0));
+  },
+
+  tscCatchup(upscaleToNow, signed, thisTscWrite, thisTscNsec, virtualTscMult, virtualTscShift, l1Offset, ratio, frac, masterCycleNow, masterKernelNs, hostTscNow, kernelNsNow): TscCatchupResult {
+    const w = wasmExports();
+    w.tscCatchup(upscaleToNow ? 1 : 0, signed ? 1 : 0, thisTscWrite, thisTscNsec, virtualTscMult, virtualTscShift, l1Offset, ratio, frac, masterCycleNow, masterKernelNs, hostTscNow, kernelNsNow);
+    return { l1Offset: u64(w.res0.value), tscTimestamp: u64(w.res1.value) };
+  },
+
+  hvclockToHz(mul, shift) {
+    const w = wasmExports();
+    const status = w.hvclockToHz(mul, shift);
+    if (status === WasmStatus.ok) return u64(w.res0.value);
+    if (status === WasmStatus.hang) throw new KernelRuleError('hang', HV_HANG);
+    throw unexpected('hvclockToHz', status);
+  },
+
+  setClockGuestV6(record, padsNonzero, useMasterClock, masterCycleNow, masterKernelNs, l1Offset, ratio, frac, hostKhz, hasControl): SetClockGuestV6Result {
+    const w = wasmExports();
+    const status = w.setClockGuestV6(record.tscTimestamp, record.systemTime, record.mul, record.shift, padsNonzero ? 1 : 0, useMasterClock ? 1 : 0, masterCycleNow, masterKernelNs, l1Offset, ratio, frac, hostKhz, hasControl ? 1 : 0);
+    if (status === WasmStatus.ok) return { kvmclockOffset: s64(w.res0.value), guestTsc: u64(w.res1.value) };
+    if (status === WasmStatus.EINVAL) {
+      throw clockGuestEinval('SET', w.resI0.value, { shift: record.shift, hostKhz, guestTsc: u64(w.res1.value), tscTimestamp: record.tscTimestamp });
+    }
+    if (status === WasmStatus.ERANGE) {
+      const userHz = u64(w.res0.value);
+      const hostHz = u64(w.res1.value);
+      throw new KernelRuleError(
+        'ERANGE',
+        `KVM_SET_CLOCK_GUEST (v6) returns -ERANGE: the record's frequency ${userHz} Hz (hvclock_to_hz) is outside [${u64(hostHz - 1000n)}, ${u64(hostHz + 1000n)}] Hz, the vCPU's ${hostHz} Hz ± 1000 in wrapping u64`,
+      );
+    }
+    throw unexpected('setClockGuestV6', status);
+  },
+
+  hvTscPage(mul, shift, tscTimestamp, systemTime, flags): HvTscPage {
+    const w = wasmExports();
+    const status = w.hvTscPage(mul, shift, tscTimestamp, systemTime, flags);
+    if (status === WasmStatus.ok) return { scale: u64(w.res0.value), offset: s64(w.res1.value) };
+    if (status === WasmStatus.invalid) {
+      if (w.resI0.value === HvInvalid.unstable) {
+        throw new KernelRuleError('invalid', 'the Hyper-V reference TSC page is invalid (sequence 0): the kvmclock record lacks PVCLOCK_TSC_STABLE (no master clock)', undefined, 'unstable');
+      }
+      const maxMul = u64(100n << BigInt((32 - shift) & 63));
+      throw new KernelRuleError('invalid', `the Hyper-V reference TSC page is invalid (sequence 0): tsc_to_system_mul ${mul} is not below 100·2^(32 − tsc_shift) = ${maxMul} (a tick of 100 ns or more)`, undefined, 'mul');
+    }
+    if (status === WasmStatus.overflow) throw new ArithmeticFaultError('overflow', 'compute_tsc_page_parameters: mul_u64_u32_div quotient exceeds 64 bits (x86-64 #DE)');
+    throw unexpected('hvTscPage', status);
+  },
+
+  hvRefRead(tsc, scale, offset) {
+    return u64(wasmExports().hvRefRead(tsc, scale, offset));
+  },
+
+  hvRefMsr(kvmclockNs) {
+    return u64(wasmExports().hvRefMsr(kvmclockNs));
+  },
+
+  xenTscLeaf(tgtTscKhz): XenTscLeaf {
+    const w = wasmExports();
+    const status = w.xenTscLeaf(tgtTscKhz);
+    if (status === WasmStatus.ok) return { ecx: w.resI1.value >>> 0, edx: w.resI0.value >>> 0, eax: tgtTscKhz };
+    if (status === WasmStatus.hang) throw new KernelRuleError('hang', 'kvm_get_time_scale never terminates for tgt_tsc_khz 0 (base_hz 0)');
+    throw unexpected('xenTscLeaf', status);
+  },
+
+  vmclockRead(counter, counterValue, periodFrac, shift, timeSec, timeFracSec): VmclockTime {
+    const w = wasmExports();
+    w.vmclockRead(counter, counterValue, periodFrac, shift, timeSec, timeFracSec);
+    return { sec: u64(w.res0.value), nsec: Number(w.res1.value) };
+  },
+
+  vmclockGettime(counter, counterValue, periodFrac, shift, timeSec, timeFracSec, timeType, flags, taiOffsetSec, clockStatus): VmclockTime {
+    const w = wasmExports();
+    const status = w.vmclockGettime(counter, counterValue, periodFrac, shift, timeSec, timeFracSec, timeType, flags, taiOffsetSec, clockStatus);
+    if (status === WasmStatus.ok) return { sec: u64(w.res0.value), nsec: Number(w.res1.value) };
+    if (status === WasmStatus.EINVAL) {
+      const why =
+        w.resI0.value === 1 ? 'clock_status is 4 (unreliable)' : timeType === 0 ? 'UTC time without a valid TAI offset is ambiguous' : `time_type ${timeType} is not TAI or UTC`;
+      throw new KernelRuleError('EINVAL', `ptp_vmclock returns -EINVAL: ${why}`);
+    }
+    throw unexpected('vmclockGettime', status);
+  },
+
+  vmclockPeriod(freqHz): VmclockPeriod {
+    const w = wasmExports();
+    const status = w.vmclockPeriod(freqHz);
+    if (status === WasmStatus.ok) return { shift: w.resI0.value, period: u64(w.res0.value) };
+    if (status === WasmStatus.nofit) throw new KernelRuleError('nofit', `no 64-bit VMClock period exists for ${freqHz} Hz (the counter must run at 2 Hz or more)`);
+    throw unexpected('vmclockPeriod', status);
+  },
+
+  getClockGuestV6(hzPvclock, useMasterClock, masterCycleNow, masterKernelNs, kvmclockOffset, l1Offset, ratio, frac, hostKhz, hasControl, tscStable): ClockGuestRecord {
+    const w = wasmExports();
+    const status = w.getClockGuestV6(hzPvclock ? 1 : 0, useMasterClock ? 1 : 0, masterCycleNow, masterKernelNs, kvmclockOffset, l1Offset, ratio, frac, hostKhz, hasControl ? 1 : 0, tscStable ? 1 : 0);
+    if (status === WasmStatus.ok) return { tscTimestamp: u64(w.res0.value), systemTime: u64(w.res1.value), mul: w.resI1.value >>> 0, shift: w.resI0.value, flags: w.resI2.value };
+    if (status === WasmStatus.EINVAL) throw clockGuestEinval('GET', w.resI0.value, { hostKhz });
+    if (status === WasmStatus.hang) throw new KernelRuleError('hang', TIME_SCALE_HANG);
+    throw unexpected('getClockGuestV6', status);
   },
 };
 

@@ -9,7 +9,7 @@
  * instantiate it and fall back to the scalar one otherwise, which {@link wasmBatchEngine}
  * reports (with the reason).
  */
-import { InternalError } from '../errors.js';
+import { EnvironmentError, InternalError } from '../errors.js';
 import { WASM_BASE64, WASM_BYTE_LENGTH, WASM_SHA256, WASM_SIMD_BASE64, WASM_SIMD_BYTE_LENGTH, WASM_SIMD_SHA256 } from './binary.gen.js';
 
 /** An exported Wasm global as JS sees it (i64 → bigint, signed; i32 → number, signed). */
@@ -31,6 +31,19 @@ export interface KvmclockExports {
   readonly STATUS_ZERO: WasmGlobal<number>;
   readonly STATUS_TOOLARGE: WasmGlobal<number>;
   readonly STATUS_EINVAL: WasmGlobal<number>;
+  readonly STATUS_ERANGE: WasmGlobal<number>;
+  readonly STATUS_NOFREQ: WasmGlobal<number>;
+  readonly STATUS_NOMASTER: WasmGlobal<number>;
+  readonly STATUS_INVALID: WasmGlobal<number>;
+  readonly STATUS_NOFIT: WasmGlobal<number>;
+  readonly CLOCK_GUEST_PADS: WasmGlobal<number>;
+  readonly CLOCK_GUEST_MUL: WasmGlobal<number>;
+  readonly CLOCK_GUEST_SHIFT: WasmGlobal<number>;
+  readonly CLOCK_GUEST_NO_MASTER: WasmGlobal<number>;
+  readonly CLOCK_GUEST_NO_FREQ: WasmGlobal<number>;
+  readonly CLOCK_GUEST_TSC_BEHIND: WasmGlobal<number>;
+  readonly HV_INVALID_UNSTABLE: WasmGlobal<number>;
+  readonly HV_INVALID_MUL: WasmGlobal<number>;
   readonly SET_TSC_RATIO_WRITTEN: WasmGlobal<number>;
   readonly SET_TSC_USE_SCALING: WasmGlobal<number>;
   readonly SET_TSC_CATCHUP: WasmGlobal<number>;
@@ -69,6 +82,25 @@ export interface KvmclockExports {
   setClock(clock: bigint, flags: number, realtime: bigint, nowReal: bigint, useMasterClock: number, masterKernelNs: bigint, baseNow: bigint): number;
   wallClock(wallNs: bigint): void;
   syncWindow(data: bigint, lastWrite: bigint, elapsedNs: bigint, virtualTscKhz: number, virtualTscMult: number, virtualTscShift: number): number;
+  // Upstream variants (assembly/tsckhz.ts, masterclock.ts, catchup.ts, clockguest.ts).
+  tgtTscHz(hostKhz: bigint, ratio: bigint, frac: number, hasControl: number): number;
+  masterTscScale(hostKhz: bigint, ratio: bigint, frac: number, hasControl: number): number;
+  getKvmclock(viaGuestTsc: number, hostTsc: bigint, masterCycleNow: bigint, masterKernelNs: bigint, kvmclockOffset: bigint, ratio: bigint, frac: number, hostKhz: bigint, hasControl: number): number;
+  /** Bit 0: master clock in use; bit 1: TSC_STABLE. */
+  mclockMode(offsetTscs: number, matchedTsc: number, matchedFreq: number, tscClocksource: number, backwardsTsc: number, oldKvmclock: number): number;
+  computeGuestTsc(thisTscWrite: bigint, thisTscNsec: bigint, kernelNs: bigint, virtualTscMult: number, virtualTscShift: number, signed: number): bigint;
+  tscCatchup(upscaleToNow: number, signed: number, thisTscWrite: bigint, thisTscNsec: bigint, virtualTscMult: number, virtualTscShift: number, l1Offset: bigint, ratio: bigint, frac: number, masterCycleNow: bigint, masterKernelNs: bigint, hostTscNow: bigint, kernelNsNow: bigint): void;
+  hvclockToHz(mul: number, shift: number): number;
+  setClockGuestV6(tscTimestamp: bigint, systemTime: bigint, mul: number, shift: number, padsNonzero: number, useMasterClock: number, masterCycleNow: bigint, masterKernelNs: bigint, l1Offset: bigint, ratio: bigint, frac: number, hostKhz: bigint, hasControl: number): number;
+  // Guest clock ABIs (assembly/hyperv.ts, xen.ts, vmclock.ts).
+  hvTscPage(mul: number, shift: number, tscTimestamp: bigint, systemTime: bigint, flags: number): number;
+  hvRefRead(tsc: bigint, scale: bigint, offset: bigint): bigint;
+  hvRefMsr(kvmclockNs: bigint): bigint;
+  xenTscLeaf(tgtTscKhz: number): number;
+  vmclockRead(counter: bigint, counterValue: bigint, periodFrac: bigint, shift: number, timeSec: bigint, timeFracSec: bigint): void;
+  vmclockGettime(counter: bigint, counterValue: bigint, periodFrac: bigint, shift: number, timeSec: bigint, timeFracSec: bigint, timeType: number, flags: bigint, taiOffsetSec: number, clockStatus: number): number;
+  vmclockPeriod(freqHz: bigint): number;
+  getClockGuestV6(hzPvclock: number, useMasterClock: number, masterCycleNow: bigint, masterKernelNs: bigint, kvmclockOffset: bigint, l1Offset: bigint, ratio: bigint, frac: number, hostKhz: bigint, hasControl: number, tscStable: number): number;
   batchCapacity(): number;
   batchBufferA(): number;
   batchBufferB(): number;
@@ -191,13 +223,31 @@ export function wasmBytes(): Uint8Array {
   return buildBytes('scalar');
 }
 
+/**
+ * How engines say that the embedder forbids compiling WebAssembly: a page whose
+ * Content-Security-Policy lacks 'wasm-unsafe-eval' (Chromium: "Wasm code generation
+ * disallowed by embedder" or a message naming 'unsafe-eval'; Firefox and WebKit name the CSP).
+ */
+const CSP_REFUSAL = /disallowed by embedder|wasm-unsafe-eval|unsafe-eval|content security policy|content-security-policy/i;
+
+/** The typed error for a compile refused by the page's Content-Security-Policy. */
+export function cspError(cause: unknown): EnvironmentError {
+  return new EnvironmentError(
+    'csp',
+    "kvmclock cannot compile its embedded WebAssembly module: this page's Content-Security-Policy forbids WebAssembly compilation. Allow it with 'wasm-unsafe-eval' in script-src (e.g. script-src 'self' 'wasm-unsafe-eval'), or use kvmclock('reference'), which needs no WebAssembly",
+    { cause },
+  );
+}
+
 function compiled(build: WasmBuild): object {
   const b = BUILDS[build];
   if (b.module === undefined) {
     try {
       b.module = new (webAssembly().Module)(buildBytes(build));
     } catch (e) {
-      throw e instanceof InternalError ? e : new InternalError(`cannot compile the embedded ${build} Wasm module: ${String(e)}`, { cause: e });
+      if (e instanceof InternalError) throw e;
+      if (CSP_REFUSAL.test(String((e as Error)?.message ?? e))) throw cspError(e);
+      throw new InternalError(`cannot compile the embedded ${build} Wasm module: ${String(e)}`, { cause: e });
     }
   }
   return b.module;
@@ -248,6 +298,8 @@ export function instantiate(build: WasmBuild): KvmclockExports {
   try {
     raw = new (webAssembly().Instance)(compiled(build), {}).exports;
   } catch (e) {
+    if (e instanceof EnvironmentError) throw e;
+    if (!(e instanceof InternalError) && CSP_REFUSAL.test(String((e as Error)?.message ?? e))) throw cspError(e);
     throw e instanceof InternalError ? e : new InternalError(`cannot instantiate the embedded ${build} Wasm module: ${String(e)}`, { cause: e });
   }
   const wrapped: Record<string, unknown> = {};
@@ -289,12 +341,21 @@ export function probeSimd(): SimdState {
   if (simdState === undefined) {
     const api = webAssembly();
     const bytes = buildBytes('simd');
-    if (!api.validate(bytes)) {
+    let valid: boolean;
+    try {
+      valid = api.validate(bytes);
+    } catch (e) {
+      // A page that forbids compilation may refuse validate() too; say so rather than guess.
+      if (CSP_REFUSAL.test(String((e as Error)?.message ?? e))) throw cspError(e);
+      throw e;
+    }
+    if (!valid) {
       simdState = { exports: undefined, engine: { simd: false, reason: 'scalar Wasm batch kernels: this engine does not support WebAssembly SIMD (the SIMD module does not validate)' } };
     } else {
       try {
         simdState = { exports: instantiate('simd'), engine: { simd: true, reason: 'Wasm SIMD batch kernels (v128)' } };
       } catch (e) {
+        if (e instanceof EnvironmentError) throw e;
         simdState = { exports: undefined, engine: { simd: false, reason: `scalar Wasm batch kernels: the SIMD module cannot be instantiated (${(e as Error).message})` } };
       }
     }

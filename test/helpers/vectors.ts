@@ -12,7 +12,7 @@ export interface Vector {
   readonly args: readonly string[];
   /** The `eval` input line. */
   readonly input: string;
-  /** The expected `eval` output line (`ERR <code> [value]` for errors). */
+  /** The expected `eval` output line (`ERR <code> [value|reason]` for errors). */
   readonly expected: string;
 }
 
@@ -23,7 +23,10 @@ interface RawVector {
 }
 
 function expectedLine(out: Record<string, string>): string {
-  if ('error' in out) return ['ERR', out.error, ...(out.value === undefined ? [] : [out.value])].join(' ');
+  if ('error' in out) {
+    const detail = out.value ?? out.reason; // a number (`ERR toolarge <ratio>`) or a word (`ERR invalid unstable`)
+    return ['ERR', out.error, ...(detail === undefined ? [] : [detail])].join(' ');
+  }
   return Object.values(out).join(' ');
 }
 
