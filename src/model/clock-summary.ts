@@ -9,12 +9,15 @@ import type { ClocksourceParams, SetTscKhzResult, TimeScale } from '../backend.j
 import { type Ratio, ppbOf } from '../rational.js';
 import { type GuestTscClocksource, guestTscClocksource } from './clock-d.js';
 import { type AbcValues, abcValues, resnapshotStep } from './definitions.js';
-import { clocksourceRate, over, pvclockRate } from './rates.js';
+import { clockRates, clocksourceRate, over, pvclockRate } from './rates.js';
+import type { KvmClockData } from './vm.js';
 import type { PvclockRecord } from './pvclock-record.js';
 import { type StandardOptions, standardVm } from './standard.js';
 import type { Vendor } from './vendor.js';
 
 export interface ClockSummary extends AbcValues {
+  /** The kernel profile the VM followed (its name as given, and the changes in force). */
+  readonly kernel: { readonly name: string; readonly changes: readonly string[] };
   readonly hostKhz: number;
   readonly guestKhz: number;
   readonly vendor: Vendor;
@@ -27,9 +30,17 @@ export interface ClockSummary extends AbcValues {
     readonly defaultRatio: bigint;
     readonly scaled: boolean;
     readonly tgtTscKhz: bigint;
+    /** The pvclock frequency in Hz the record's factors come from (tgt_tsc_khz·1000, or the Hz frequency under `hz-pvclock`). */
+    readonly pvclockHz: bigint;
     readonly record: PvclockRecord;
   };
-  readonly master: { readonly inUse: boolean; readonly cycleNow: bigint; readonly kernelNs: bigint };
+  readonly master: { readonly inUse: boolean; readonly cycleNow: bigint; readonly kernelNs: bigint; readonly tscStable: boolean; readonly tscScalingRatio: bigint };
+  /** The factors definition C uses and whether it is C′ (through the guest TSC: `c-via-guest-tsc`). */
+  readonly hostClock: { readonly shift: number; readonly mul: number; readonly viaGuestTsc: boolean };
+  /** Exact drift rates (X/Y − 1)·10^9 per host cycle, from the fixed-point factors. */
+  readonly ratePpb: { readonly bMinusA: Ratio; readonly cMinusA: Ratio; readonly bMinusC: Ratio };
+  /** What KVM_GET_CLOCK returns at the horizon (C or C′ with the master clock). */
+  readonly getClock: KvmClockData;
   readonly at: bigint;
   readonly guestTsc: bigint;
   /** D: the guest's TSC clocksource (its CLOCK_MONOTONIC_RAW), aligned with B at the reference; null if unusable. */
@@ -56,7 +67,11 @@ export function clockSummary(api: KvmclockApi, o: StandardOptions, horizonNs: bi
   const s64 = (x: bigint) => BigInt.asIntN(64, x);
   if (v.pvti === null || v.setTscKhzResult === null) throw new Error('standard VM has no pvclock record');
   const gcs = guestTscClocksource(api, v.pvti.tscToSystemMul, v.pvti.tscShift);
+  const state = vm.clockState(0);
+  const rates = clockRates(state);
+  const mc = vm.masterClock;
   return {
+    kernel: { name: vm.kernel.name, changes: vm.kernel.changes },
     hostKhz: o.hostKhz,
     guestKhz: o.guestKhz,
     vendor: o.vendor,
@@ -69,9 +84,13 @@ export function clockSummary(api: KvmclockApi, o: StandardOptions, horizonNs: bi
       defaultRatio: host.caps.defaultRatio,
       scaled: v.ratio !== host.caps.defaultRatio,
       tgtTscKhz: v.hwTscKhz,
+      pvclockHz: v.hwTscHz,
       record: v.pvti,
     },
-    master: { inUse: vm.masterClock.inUse, cycleNow: vm.masterClock.cycleNow, kernelNs: vm.masterClock.kernelNs },
+    master: { inUse: mc.inUse, cycleNow: mc.cycleNow, kernelNs: mc.kernelNs, tscStable: mc.tscStable, tscScalingRatio: mc.tscScalingRatio },
+    hostClock: { ...state.hostScale, viaGuestTsc: vm.kernel.has('c-via-guest-tsc') },
+    ratePpb: { bMinusA: ppbOf(over(rates.b, rates.a)), cMinusA: ppbOf(over(rates.c, rates.a)), bMinusC: ppbOf(over(rates.b, rates.c)) },
+    getClock: vm.getClock(at),
     at,
     guestTsc: values.guestTsc,
     ...abcValues(values.a, values.b, values.c),

@@ -12,6 +12,7 @@
 import type { KvmclockApi } from '../api.js';
 import { parseDurationNs } from '../duration.js';
 import { ArgumentRangeError, ArgumentTypeError, KernelRuleError, isKvmclockError, type KvmclockError } from '../errors.js';
+import { KernelProfile } from '../kernel/profile.js';
 import { KVM_CLOCK_REALTIME } from '../units.js';
 import { aBool, aS32, aS64, aU32, aU32NonZero, aU64 } from '../validate.js';
 import { Host, type HostOptions } from './host.js';
@@ -36,6 +37,7 @@ export type TimelineEvent =
   | { readonly at: bigint; readonly type: 'kvmclockCtrl'; readonly vcpu: number }
   | { readonly at: bigint; readonly type: 'clocksourceChange'; readonly to: 'tsc' | 'other'; readonly tscKhz?: number }
   | { readonly at: bigint; readonly type: 'run' }
+  | { readonly at: bigint; readonly type: 'pause' }
   | { readonly at: bigint; readonly type: 'sample' };
 
 export type TimelineEventType = TimelineEvent['type'];
@@ -56,6 +58,7 @@ export const EVENT_TYPES: readonly TimelineEventType[] = [
   'kvmclockCtrl',
   'clocksourceChange',
   'run',
+  'pause',
   'sample',
 ];
 
@@ -66,6 +69,8 @@ export interface Timeline {
   readonly guestTscKhz?: number;
   readonly tscMatchingRule?: TscMatchingRule;
   readonly guestStableBit?: boolean;
+  /** The kernel profile the VM follows (default 6.18). */
+  readonly kernel?: KernelProfile;
   /** vCPUs created at `start` before the events (default 1). */
   readonly vcpus?: number;
   readonly events: readonly TimelineEvent[];
@@ -125,7 +130,7 @@ const QUANTITIES: readonly ClockQuantity[] = ['guestTsc', 'A', 'B', 'C'];
 /** Run a validated timeline on the model. */
 export function runTimeline(api: KvmclockApi, t: Timeline): TimelineResult {
   const host = new Host(api, t.host);
-  const vm = new Vm(host, { at: t.start, guestTscKhz: t.guestTscKhz, tscMatchingRule: t.tscMatchingRule, guestStableBit: t.guestStableBit });
+  const vm = new Vm(host, { at: t.start, guestTscKhz: t.guestTscKhz, tscMatchingRule: t.tscMatchingRule, guestStableBit: t.guestStableBit, kernel: t.kernel });
   for (let i = 0; i < (t.vcpus ?? 1); i++) vm.createVcpu(t.start);
   vm.run(t.start);
 
@@ -215,7 +220,7 @@ function applyEvent(vm: Vm, e: TimelineEvent, out: { clockData?: KvmClockData; r
     case 'setClock':
       return vm.setClock(e.at, { clock: e.clock, flags: e.flags, realtime: e.realtime });
     case 'getClockGuest':
-      out.record = vm.getClockGuest(e.vcpu);
+      out.record = vm.getClockGuest(e.vcpu, e.at);
       save(out.record);
       return;
     case 'setClockGuest': {
@@ -228,11 +233,13 @@ function applyEvent(vm: Vm, e: TimelineEvent, out: { clockData?: KvmClockData; r
     case 'clockUpdate':
       return vm.clockUpdate(e.at);
     case 'kvmclockCtrl':
-      return vm.markGuestStopped(e.vcpu);
+      return vm.markGuestStopped(e.vcpu, e.at);
     case 'clocksourceChange':
       return vm.hostClocksourceChange(e.at, e.to, e.tscKhz);
     case 'run':
       return vm.run(e.at);
+    case 'pause':
+      return vm.pause(e.at);
     case 'sample':
       return;
   }
@@ -248,7 +255,7 @@ function applyEvent(vm: Vm, e: TimelineEvent, out: { clockData?: KvmClockData; r
  */
 export function parseTimeline(doc: unknown): Timeline {
   const root = aObject(doc, 'timeline');
-  onlyKeys(root, 'timeline', ['description', 'host', 'start', 'guestTscKhz', 'tscMatchingRule', 'guestStableBit', 'vcpus', 'events']);
+  onlyKeys(root, 'timeline', ['description', 'host', 'start', 'guestTscKhz', 'tscMatchingRule', 'guestStableBit', 'kernel', 'vcpus', 'events']);
   const hostIn = aObject(root.host, 'host');
   onlyKeys(hostIn, 'host', ['tscKhz', 'vendor', 'hasTscControl', 'tscTolerancePpm', 'offsBootNs', 'realtimeOffsetNs', 'realtimeErrorPpb', 'tickCycles']);
   const vendor = hostIn.vendor;
@@ -288,6 +295,7 @@ export function parseTimeline(doc: unknown): Timeline {
     guestTscKhz: root.guestTscKhz === undefined ? undefined : aKhz(root.guestTscKhz, 'guestTscKhz'),
     tscMatchingRule: rule as TscMatchingRule | undefined,
     guestStableBit: root.guestStableBit === undefined ? undefined : aBool(root.guestStableBit, 'guestStableBit'),
+    kernel: root.kernel === undefined ? undefined : KernelProfile.parse(root.kernel, 'kernel'),
     vcpus,
     events,
   };
@@ -313,6 +321,7 @@ const EVENT_FIELDS: Readonly<Record<TimelineEventType, readonly string[]>> = {
   kvmclockCtrl: ['vcpu'],
   clocksourceChange: ['to', 'tscKhz'],
   run: [],
+  pause: [],
   sample: [],
 };
 
@@ -326,8 +335,9 @@ function parseEvent(e: Record<string, unknown>, where: string, at: bigint): Time
     case 'createVcpu':
     case 'getClock':
     case 'run':
+    case 'pause':
     case 'sample':
-      return { at, type: type as 'createVcpu' | 'getClock' | 'run' | 'sample' };
+      return { at, type: type as 'createVcpu' | 'getClock' | 'run' | 'pause' | 'sample' };
     case 'setTscKhz':
       return { at, type: 'setTscKhz', vcpu: vcpu(), khz: aU32(e.khz, `${where}.khz`) };
     case 'hostWriteTsc':

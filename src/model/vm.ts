@@ -1,48 +1,41 @@
 /**
- * A VM and its vCPUs as KVM keeps them (spec §5, §7, §8): kvmclock_offset, the
- * master-clock reference and why it is or is not in use, TSC-matching generations,
- * and per vCPU the TSC ratio, L1 offset, TSC_ADJUST, catch-up state and the pvclock
- * record kvm_guest_time_update writes. Every operation takes the host TSC instant at
- * which it happens; requests the kernel would service at the next guest entry
- * (master-clock and clock updates) are serviced at that same instant.
+ * A VM and its vCPUs as KVM keeps them (spec §5, §7, §8) under a kernel profile chosen
+ * once, at creation (kernel-variants; default 6.18): kvmclock_offset, the master-clock
+ * reference and why it is or is not in use, TSC-matching generations, and per vCPU the TSC
+ * ratio, L1 offset, TSC_ADJUST, catch-up state and the pvclock record kvm_guest_time_update
+ * writes. Every operation takes the host TSC instant at which it happens.
+ *
+ * Requests are requests: KVM_REQ_MASTERCLOCK_UPDATE and KVM_REQ_CLOCK_UPDATE wait for a
+ * vCPU to enter the guest. While the VMM runs the vCPUs (after `run`, until `pause`) the
+ * next entry is immediate, so the model services them at the instant of the operation that
+ * raised them; a VM whose vCPUs never ran, or that is paused, keeps them pending until
+ * `run` (or an ioctl that services them, such as v6 KVM_GET_CLOCK_GUEST).
  *
  * Operations are transactional: one that fails (a typed error) leaves the model as it
  * was. Where the kernel itself changes state before failing (KVM_SET_TSC_KHZ sets
- * virtual_tsc_khz before rejecting a ratio) the error message says so.
+ * virtual_tsc_khz before rejecting a ratio; KVM_SET_CLOCK_GUEST has taken its snapshot) the
+ * error message or the README says so.
  */
 import type { KvmclockApi } from '../api.js';
-import type { SetTscKhzResult, TimeScale } from '../backend.js';
 import { ArgumentRangeError, InternalError, KernelRuleError, isKvmclockError } from '../errors.js';
-import { KVM_CLOCK_HOST_TSC, KVM_CLOCK_REALTIME, KVM_CLOCK_TSC_STABLE, NSEC_PER_SEC, PVCLOCK_GUEST_STOPPED, PVCLOCK_TSC_STABLE_BIT } from '../units.js';
+import { type KernelProfile, aKernelProfile } from '../kernel/profile.js';
+import { KVM_CLOCK_HOST_TSC, KVM_CLOCK_REALTIME, KVM_CLOCK_TSC_STABLE, PVCLOCK_GUEST_STOPPED, PVCLOCK_TSC_STABLE_BIT } from '../units.js';
 import { aBool, aS64, aU32, aU64 } from '../validate.js';
 import { clockD, guestTscClocksource } from './clock-d.js';
 import { setClockGuestOffset } from './clock-guest.js';
 import type { ClockState } from './definitions.js';
+import { guestTimeUpdate, nextGuestScale } from './guest-time-update.js';
 import type { Host, HostClocksource } from './host.js';
+import { type MasterClockBlocker, allOffsetsMatched, blockers, snapshot } from './master-clock.js';
 import { type GuestClockRead, type PvclockRecord, aPvclockRecord, guestClockRead, readRecord } from './pvclock-record.js';
+import { commitTscSync, synchronizeTsc } from './tsc-sync.js';
+import { type ModelContext, type TscMatchingRule, type VcpuState, type VmState, cloneState, newVcpu } from './vm-state.js';
+
+export type { MasterClockBlocker } from './master-clock.js';
+export type { TscMatchingRule, VcpuState } from './vm-state.js';
 
 const lo64 = (x: bigint): bigint => BigInt.asUintN(64, x);
 const s64 = (x: bigint): bigint => BigInt.asIntN(64, x);
-
-/** Why the master clock is not in use (spec §7.1); empty when it is. */
-export type MasterClockBlocker =
-  | 'no-vcpus'
-  | 'vcpus-not-matched'
-  | 'host-clocksource-not-tsc'
-  | 'backwards-tsc-observed'
-  | 'boot-vcpu-old-kvmclock-msr'
-  /** Nothing blocks it now, but no master-clock update has run since the blocker went away. */
-  | 'awaiting-masterclock-update';
-
-/**
- * Which kvm_track_tsc_matching rule requests a master-clock update:
- * `current` — only when the master clock would toggle or a new TSC generation starts
- * while it is on (kernels with the "don't force a masterclock update on vCPU hotplug"
- * change, as in the snapshot the arithmetic follows); `legacy` — on every TSC
- * synchronisation while the master clock is (or could be) on, as older kernels did,
- * which re-snapshots on every vCPU hotplug.
- */
-export type TscMatchingRule = 'current' | 'legacy';
 
 export interface VmOptions {
   /** Host TSC at VM creation (KVM_CREATE_VM). */
@@ -54,55 +47,8 @@ export interface VmOptions {
   readonly guestStableBit?: boolean;
   /** kvm_check_tsc_unstable(): an unstable host TSC makes synchronisation add elapsed time (default false). */
   readonly unstableTsc?: boolean;
-}
-
-export interface VcpuState {
-  readonly id: number;
-  virtualTscKhz: number;
-  virtualTscShift: number;
-  virtualTscMult: number;
-  /** l1_tsc_scaling_ratio. */
-  ratio: bigint;
-  l1TscOffset: bigint;
-  /** IA32_TSC_ADJUST (s64). */
-  tscAdjust: bigint;
-  tscCatchup: boolean;
-  tscAlwaysCatchup: boolean;
-  thisTscGeneration: number;
-  thisTscNsec: bigint;
-  thisTscWrite: bigint;
-  lastGuestTsc: bigint;
-  /** hw_tsc_khz: the tgt_tsc_khz the cached pvclock factors were computed for. */
-  hwTscKhz: bigint;
-  pvclockScale: TimeScale | null;
-  /** The record as last written by kvm_guest_time_update (null before the first update). */
-  pvti: PvclockRecord | null;
-  /** What the last kvm_set_tsc_khz on this vCPU did (creation or KVM_SET_TSC_KHZ). */
-  setTscKhzResult: SetTscKhzResult | null;
-  /** The vCPU has entered the guest since it was created. */
-  hasRun: boolean;
-}
-
-interface VmState {
-  kvmclockOffset: bigint;
-  masterKernelNs: bigint;
-  masterCycleNow: bigint;
-  useMasterClock: boolean;
-  backwardsTscObserved: boolean;
-  bootVcpuRunsOldKvmclock: boolean;
-  defaultTscKhz: number;
-  nrVcpusMatchedTsc: number;
-  curTscGeneration: number;
-  curTscNsec: bigint;
-  curTscWrite: bigint;
-  curTscOffset: bigint;
-  lastTscNsec: bigint;
-  lastTscWrite: bigint;
-  lastTscKhz: number;
-  lastTscOffset: bigint;
-  userSetTsc: boolean;
-  guestLastValue: bigint;
-  vcpus: VcpuState[];
+  /** The kernel profile whose arithmetic the VM follows: a KernelProfile or a string such as '7.4-queued' (default '6.18'). */
+  readonly kernel?: KernelProfile | string;
 }
 
 /** KVM_GET_CLOCK's struct kvm_clock_data. */
@@ -113,7 +59,7 @@ export interface KvmClockData {
   readonly hostTsc?: bigint;
 }
 
-/** The three definitions of the KVM clock for one vCPU at one instant, with the guest TSC. */
+/** The definitions of the KVM clock for one vCPU at one instant, with the guest TSC. */
 export interface ClockValues {
   readonly h: bigint;
   readonly guestTsc: bigint;
@@ -121,24 +67,40 @@ export interface ClockValues {
   readonly a: bigint;
   /** What the guest computes from its TSC and its pvclock record. */
   readonly b: bigint;
-  /** __get_kvmclock: host TSC with host scale from the master-clock reference. */
+  /** __get_kvmclock from the current reference: C, or C′ under `c-via-guest-tsc` (A when the reference has no frequency). */
   readonly c: bigint;
-  /** What get_kvmclock_ns returns now: C with the master clock, A without. */
+  /** What get_kvmclock_ns (KVM_GET_CLOCK) returns now: C with the master clock, A without. */
   readonly kvmclockNs: bigint;
   /** D: the guest's TSC clocksource (CLOCK_MONOTONIC_RAW of a guest on `tsc`), aligned with B at its record's reference; null when the record gives no usable kHz. */
   readonly d: bigint | null;
 }
 
+/** The master clock as KVM holds it. */
+export interface MasterClockView {
+  readonly inUse: boolean;
+  readonly kernelNs: bigint;
+  readonly cycleNow: bigint;
+  readonly blockers: readonly MasterClockBlocker[];
+  /** PVCLOCK_TSC_STABLE in the records. */
+  readonly tscStable: boolean;
+  /** KVM_REQ_MASTERCLOCK_UPDATE is waiting for a vCPU entry. */
+  readonly updatePending: boolean;
+  /** The VM ratio the snapshot captured for C′ (`c-via-guest-tsc`). */
+  readonly tscScalingRatio: bigint;
+}
+
 export class Vm {
   readonly api: KvmclockApi;
   readonly host: Host;
+  readonly kernel: KernelProfile;
   readonly tscMatchingRule: TscMatchingRule;
   readonly guestValidFlags: number;
   readonly unstableTsc: boolean;
+  readonly #m: ModelContext;
   #s: VmState;
   #now: bigint;
 
-  /** KVM_CREATE_VM at host TSC `options.at`: kvmclock_offset = −get_kvmclock_base_ns(), then a snapshot. */
+  /** KVM_CREATE_VM at host TSC `options.at`: kvmclock_offset = −get_kvmclock_base_ns(), then a (forced) snapshot. */
   constructor(host: Host, options: VmOptions) {
     this.api = host.api;
     this.host = host;
@@ -146,8 +108,10 @@ export class Vm {
     const rule = options.tscMatchingRule ?? 'current';
     if (rule !== 'current' && rule !== 'legacy') throw ArgumentRangeError.choice('tscMatchingRule', ['current', 'legacy'], String(rule));
     this.tscMatchingRule = rule;
+    this.kernel = aKernelProfile(options.kernel, 'kernel');
     this.guestValidFlags = options.guestStableBit === undefined || aBool(options.guestStableBit, 'guestStableBit') ? PVCLOCK_TSC_STABLE_BIT : 0;
     this.unstableTsc = options.unstableTsc === undefined ? false : aBool(options.unstableTsc, 'unstableTsc');
+    this.#m = { api: this.api, host, kernel: this.kernel, tscMatchingRule: rule, unstableTsc: this.unstableTsc };
     const defaultTscKhz = options.guestTscKhz === undefined ? host.tscKhz : this.#checkGuestKhz(options.guestTscKhz, 'guestTscKhz');
     this.#now = at;
     this.#s = {
@@ -155,6 +119,9 @@ export class Vm {
       masterKernelNs: 0n,
       masterCycleNow: 0n,
       useMasterClock: false,
+      tscStable: false,
+      masterTscScalingRatio: host.caps.defaultRatio,
+      masterScale: null,
       backwardsTscObserved: false,
       bootVcpuRunsOldKvmclock: false,
       defaultTscKhz,
@@ -163,15 +130,21 @@ export class Vm {
       curTscNsec: 0n,
       curTscWrite: 0n,
       curTscOffset: 0n,
+      curTscScalingRatio: host.caps.defaultRatio,
+      curFreqKhz: 0,
+      curFreqGeneration: 0,
+      nrVcpusMatchedFreq: 0,
       lastTscNsec: 0n,
       lastTscWrite: 0n,
       lastTscKhz: 0,
       lastTscOffset: 0n,
       userSetTsc: false,
       guestLastValue: 0n,
+      masterclockUpdatePending: false,
+      running: false,
       vcpus: [],
     };
-    this.#updateMasterclock(at);
+    snapshot(this.#m, this.#s, at, true);
   }
 
   // ---------------------------------------------------------------- state views
@@ -183,11 +156,25 @@ export class Vm {
   get kvmclockOffset(): bigint {
     return this.#s.kvmclockOffset;
   }
-  get masterClock(): { readonly inUse: boolean; readonly kernelNs: bigint; readonly cycleNow: bigint; readonly blockers: readonly MasterClockBlocker[] } {
-    return { inUse: this.#s.useMasterClock, kernelNs: this.#s.masterKernelNs, cycleNow: this.#s.masterCycleNow, blockers: this.#blockers() };
+  get masterClock(): MasterClockView {
+    const s = this.#s;
+    return {
+      inUse: s.useMasterClock,
+      kernelNs: s.masterKernelNs,
+      cycleNow: s.masterCycleNow,
+      blockers: blockers(this.#m, s),
+      tscStable: s.tscStable,
+      updatePending: s.masterclockUpdatePending,
+      tscScalingRatio: s.masterTscScalingRatio,
+    };
   }
-  get tscMatching(): { readonly generation: number; readonly nrVcpusMatched: number; readonly userSetTsc: boolean; readonly lastTscKhz: number } {
-    return { generation: this.#s.curTscGeneration, nrVcpusMatched: this.#s.nrVcpusMatchedTsc, userSetTsc: this.#s.userSetTsc, lastTscKhz: this.#s.lastTscKhz };
+  get tscMatching(): { readonly generation: number; readonly nrVcpusMatched: number; readonly userSetTsc: boolean; readonly lastTscKhz: number; readonly tscScalingRatio: bigint } {
+    const s = this.#s;
+    return { generation: s.curTscGeneration, nrVcpusMatched: s.nrVcpusMatchedTsc, userSetTsc: s.userSetTsc, lastTscKhz: s.lastTscKhz, tscScalingRatio: s.curTscScalingRatio };
+  }
+  /** Whether the VMM is running the vCPUs (requests are serviced at once) or the VM is paused or not yet run. */
+  get running(): boolean {
+    return this.#s.running;
   }
   get vcpuCount(): number {
     return this.#s.vcpus.length;
@@ -203,19 +190,25 @@ export class Vm {
   /** The ClockState the spec's definitions evaluate for a vCPU (see definitions.ts). */
   clockState(id: number): ClockState {
     const v = this.#vcpu(id);
+    const s = this.#s;
     const raw = this.host.rawReference;
     const cs = this.host.clocksource;
+    const viaGuestTsc = this.kernel.has('c-via-guest-tsc');
     return {
       raw: { ...raw, mult: cs.mult, shift: cs.shift },
       offsBootNs: this.host.offsBootNs,
-      kvmclockOffset: this.#s.kvmclockOffset,
-      masterCycleNow: this.#s.masterCycleNow,
-      masterKernelNs: this.#s.masterKernelNs,
+      kvmclockOffset: s.kvmclockOffset,
+      masterCycleNow: s.masterCycleNow,
+      masterKernelNs: s.masterKernelNs,
       l1TscOffset: v.l1TscOffset,
       ratio: v.ratio,
       frac: this.host.caps.frac,
-      guestScale: v.pvclockScale ?? this.#guestScale(v),
-      hostScale: this.host.hostTimeScale,
+      guestScale: v.pvclockScale ?? nextGuestScale(this.#m, v),
+      hostScale: viaGuestTsc && s.masterScale !== null ? s.masterScale : this.host.hostTimeScale,
+      kernel: this.kernel,
+      hostKhz: BigInt(this.host.tscKhz),
+      hasTscControl: this.host.caps.hasTscControl,
+      masterRatio: s.masterTscScalingRatio,
     };
   }
 
@@ -226,8 +219,7 @@ export class Vm {
     const guestTsc = this.#readL1Tsc(v, at);
     const a = lo64(this.host.kvmclockBaseNs(at) + this.#s.kvmclockOffset);
     const b = v.pvti === null ? a : readRecord(this.api, v.pvti, guestTsc);
-    const hs = this.host.hostTimeScale;
-    const c = this.api.pvclockRead(at, this.#s.masterCycleNow, lo64(this.#s.masterKernelNs + this.#s.kvmclockOffset), hs.mul, hs.shift);
+    const c = this.#masterClockNs(at) ?? a;
     const cs = v.pvti === null ? null : guestTscClocksource(this.api, v.pvti.tscToSystemMul, v.pvti.tscShift);
     const d = v.pvti === null || cs === null ? null : clockD(this.api, v.pvti, cs, guestTsc);
     return { h: at, guestTsc, a, b, c, kvmclockNs: this.#s.useMasterClock ? c : a, d };
@@ -235,44 +227,33 @@ export class Vm {
 
   // ---------------------------------------------------------------- operations
 
-  /** KVM_CREATE_VCPU (creation or hotplug): kvm_set_tsc_khz(default), TSC sync with 0, matching, requests. Returns the id. */
+  /**
+   * KVM_CREATE_VCPU (creation or hotplug): kvm_set_tsc_khz(default), TSC sync with 0, the
+   * matching it triggers. In a running VM the new vCPU enters at once (its first load
+   * requests a global clock update); otherwise its record waits for `run`. Returns the id.
+   */
   createVcpu(h: bigint): number {
     return this.#op(h, (at) => {
       const id = this.#s.vcpus.length;
-      const v: VcpuState = {
-        id,
-        virtualTscKhz: 0,
-        virtualTscShift: 0,
-        virtualTscMult: 0,
-        ratio: this.host.caps.defaultRatio,
-        l1TscOffset: 0n,
-        tscAdjust: 0n,
-        tscCatchup: false,
-        tscAlwaysCatchup: false,
-        thisTscGeneration: 0,
-        thisTscNsec: 0n,
-        thisTscWrite: 0n,
-        lastGuestTsc: 0n,
-        hwTscKhz: 0n,
-        pvclockScale: null,
-        pvti: null,
-        setTscKhzResult: null,
-        hasRun: false,
-      };
+      const v = newVcpu(id, this.host.caps.defaultRatio);
       this.#kvmSetTscKhz(v, this.#s.defaultTscKhz); // the kernel ignores its result here
       this.#s.vcpus.push(v); // online_vcpus++ happens before kvm_arch_vcpu_postcreate
-      const request = this.#synchronizeTsc(v, at, undefined);
-      this.#serviceRequests(at, request, [v]);
+      if (synchronizeTsc(this.#m, this.#s, v, at, undefined)) this.#s.masterclockUpdatePending = true;
+      if (this.#s.running) this.#enterGuest([v]);
+      this.#serviceIfRunning(at);
       return id;
     });
   }
 
   /**
    * KVM_SET_TSC_KHZ on a vCPU. 0 means the host's tsc_khz. Fails with EINVAL at or
-   * above max_guest_tsc_khz (with hardware scaling) or when kvm_set_tsc_khz fails.
+   * above max_guest_tsc_khz (with hardware scaling) or when kvm_set_tsc_khz fails. With
+   * `resync-after-set-tsc-khz` the guest TSC is read with the old parameters first and
+   * written back (kvm_synchronize_tsc) with the new ones, so it stays continuous and the
+   * VM ratio follows; without it the guest TSC jumps and the VM ratio stays as it was.
    */
   setTscKhz(id: number, h: bigint, khz: number): void {
-    this.#op(h, () => {
+    this.#op(h, (at) => {
       const v = this.#vcpu(id);
       let user = aU32(khz, 'khz');
       const max = this.host.maxGuestTscKhz;
@@ -280,6 +261,7 @@ export class Vm {
         throw new KernelRuleError('EINVAL', `KVM_SET_TSC_KHZ returns -EINVAL: ${user} kHz is not below max_guest_tsc_khz ${max} (${this.host.vendor}, host ${this.host.tscKhz} kHz)`);
       }
       if (user === 0) user = this.host.tscKhz;
+      const guestTscBefore = this.#readL1Tsc(v, at);
       const rc = this.#kvmSetTscKhz(v, user);
       if (rc !== 0) {
         throw new KernelRuleError(
@@ -287,6 +269,8 @@ export class Vm {
           `KVM_SET_TSC_KHZ returns -EINVAL: kvm_set_tsc_khz(${user}) failed (ratio zero or >= max_tsc_scaling_ratio, or a slower guest without hardware scaling); the kernel would still have set virtual_tsc_khz = ${user}, which this model does not keep`,
         );
       }
+      if (this.kernel.has('resync-after-set-tsc-khz') && synchronizeTsc(this.#m, this.#s, v, at, guestTscBefore)) this.#s.masterclockUpdatePending = true;
+      this.#serviceIfRunning(at);
     });
   }
 
@@ -294,8 +278,8 @@ export class Vm {
   hostWriteTsc(id: number, h: bigint, value: bigint): void {
     this.#op(h, (at) => {
       const v = this.#vcpu(id);
-      const request = this.#synchronizeTsc(v, at, aU64(value, 'value'));
-      this.#serviceRequests(at, request, []);
+      if (synchronizeTsc(this.#m, this.#s, v, at, aU64(value, 'value'))) this.#s.masterclockUpdatePending = true;
+      this.#serviceIfRunning(at);
     });
   }
 
@@ -309,7 +293,7 @@ export class Vm {
     });
   }
 
-  /** Guest WRMSR(IA32_TSC_ADJUST): the offset moves by the change, then a clock update. */
+  /** Guest WRMSR(IA32_TSC_ADJUST): the offset moves by the change, and a clock update is requested. */
   guestWriteTscAdjust(id: number, h: bigint, value: bigint): void {
     this.#op(h, (at) => {
       const v = this.#vcpu(id);
@@ -317,7 +301,8 @@ export class Vm {
       const adj = lo64(target - v.tscAdjust);
       v.l1TscOffset = lo64(v.l1TscOffset + adj);
       v.tscAdjust = target;
-      this.#guestTimeUpdate(v, at);
+      v.clockUpdatePending = true;
+      this.#serviceIfRunning(at);
     });
   }
 
@@ -331,21 +316,25 @@ export class Vm {
     this.#op(h, (at) => {
       const v = this.#vcpu(id);
       const off = aU64(offset, 'offset');
-      const matched = v.virtualTscKhz !== 0 && this.#s.lastTscKhz === v.virtualTscKhz && this.#s.lastTscOffset === off;
+      const s = this.#s;
+      const matched = v.virtualTscKhz !== 0 && s.lastTscKhz === v.virtualTscKhz && s.lastTscOffset === off;
       const tsc = lo64(this.api.scaleTsc(at, v.ratio, this.host.caps.frac) + off);
       const ns = this.host.kvmclockBaseNs(at);
-      this.#s.userSetTsc = true;
-      const request = this.#kvmSynchronizeTscCommit(v, off, tsc, ns, matched, true);
-      this.#serviceRequests(at, request, []);
+      s.userSetTsc = true;
+      if (commitTscSync(this.#m, s, v, off, tsc, ns, matched, true)) s.masterclockUpdatePending = true;
+      this.#serviceIfRunning(at);
     });
   }
 
-  /** KVM_GET_CLOCK (spec §8.2). */
+  /**
+   * KVM_GET_CLOCK (spec §8.2): with the master clock in use, C (C′ under
+   * `c-via-guest-tsc`) from the current reference — even while a master-clock update is
+   * pending — with REALTIME|HOST_TSC only when the host runs on the TSC; else A, no flags.
+   */
   getClock(h: bigint): KvmClockData {
     const at = this.host.checkInstant(h, 'h');
-    if (this.#s.useMasterClock) {
-      const hs = this.host.hostTimeScale;
-      const clock = this.api.pvclockRead(at, this.#s.masterCycleNow, lo64(this.#s.masterKernelNs + this.#s.kvmclockOffset), hs.mul, hs.shift);
+    const clock = this.#s.useMasterClock ? this.#masterClockNs(at) : null;
+    if (clock !== null) {
       if (this.host.clocksourceKind === 'tsc') {
         return { clock, flags: KVM_CLOCK_TSC_STABLE | KVM_CLOCK_REALTIME | KVM_CLOCK_HOST_TSC, realtime: this.host.realtimeNs(at), hostTsc: at };
       }
@@ -354,7 +343,7 @@ export class Vm {
     return { clock: lo64(this.host.kvmclockBaseNs(at) + this.#s.kvmclockOffset), flags: 0 };
   }
 
-  /** KVM_SET_CLOCK (spec §8.3): EINVAL for unknown flags; a fresh snapshot; REALTIME advance; new kvmclock_offset. */
+  /** KVM_SET_CLOCK (spec §8.3): EINVAL for unknown flags; a fresh (forced) snapshot; REALTIME advance; new kvmclock_offset; clock updates requested. */
   setClock(h: bigint, data: { readonly clock: bigint; readonly flags?: number; readonly realtime?: bigint }): void {
     this.#op(h, (at) => {
       const clock = aU64(data?.clock, 'clock');
@@ -362,97 +351,151 @@ export class Vm {
       const realtime = data.realtime === undefined ? 0n : aU64(data.realtime, 'realtime');
       // Validate the flags before anything changes, as the kernel does.
       this.api.setClock(clock, flags, realtime, 0n, false, 0n, 0n);
-      this.#snapshot(at);
-      this.#s.kvmclockOffset = this.api.setClock(clock, flags, realtime, this.host.realtimeNs(at), this.#s.useMasterClock, this.#s.masterKernelNs, this.host.kvmclockBaseNs(at));
-      for (const v of this.#s.vcpus) this.#guestTimeUpdate(v, at);
+      this.#updateMasterclock(at, true);
+      const s = this.#s;
+      s.kvmclockOffset = this.api.setClock(clock, flags, realtime, this.host.realtimeNs(at), s.useMasterClock, s.masterKernelNs, this.host.kvmclockBaseNs(at));
+      this.#serviceIfRunning(at);
     });
   }
 
-  /** KVM_GET_CLOCK_GUEST (proposed): the vCPU's pvclock record; EINVAL without a master clock. */
-  getClockGuest(id: number): PvclockRecord {
-    const v = this.#vcpu(id);
-    if (!this.#s.useMasterClock) throw new KernelRuleError('EINVAL', 'KVM_GET_CLOCK_GUEST returns -EINVAL: the master clock is not in use');
-    if (v.pvti === null) throw new KernelRuleError('EINVAL', `KVM_GET_CLOCK_GUEST returns -EINVAL: vCPU ${id} has no pvclock record yet`);
-    return { ...v.pvti };
+  /**
+   * KVM_GET_CLOCK_GUEST on a vCPU at host TSC h (default: the last operation's instant).
+   * `set-clock-guest-v6`: a pending (or never run) clock update runs first, then EINVAL
+   * without the master clock, else the record from the reference (Hz factors under
+   * `hz-pvclock`, TSC_STABLE only with matched offsets under `masterclock-offset-tscs`).
+   * Other profiles: the 2024 proposal — EINVAL without the master clock, else the vCPU's
+   * record (after its pending clock update).
+   */
+  getClockGuest(id: number, h: bigint = this.#now): PvclockRecord {
+    return this.#op(h, (at) => {
+      const v = this.#vcpu(id);
+      const s = this.#s;
+      if (v.clockUpdatePending || v.pvti === null) guestTimeUpdate(this.#m, s, v, at);
+      if (this.kernel.has('set-clock-guest-v6')) {
+        const caps = this.host.caps;
+        const r = this.api.getClockGuestV6(this.kernel, s.useMasterClock, s.masterCycleNow, s64(s.masterKernelNs), s64(s.kvmclockOffset), v.l1TscOffset, v.ratio, caps.frac, BigInt(this.host.tscKhz), caps.hasTscControl, allOffsetsMatched(s));
+        return { version: 0, tscTimestamp: r.tscTimestamp, systemTime: r.systemTime, tscToSystemMul: r.mul, tscShift: r.shift, flags: r.flags };
+      }
+      if (!s.useMasterClock) throw new KernelRuleError('EINVAL', 'KVM_GET_CLOCK_GUEST (2024 proposal) returns -EINVAL: the master clock is not in use');
+      return { ...(v.pvti as PvclockRecord) };
+    });
   }
 
   /**
-   * KVM_SET_CLOCK_GUEST (proposed): take a fresh master-clock reference, read the guest
-   * TSC at it, evaluate the given record there, and move kvmclock_offset by the
-   * difference from the kernel's own value at that instant (wrapping u64, as s64).
-   * EINVAL, with nothing changed, when the master clock is not in use.
+   * KVM_SET_CLOCK_GUEST: a fresh master-clock reference, the guest TSC at it, the given
+   * record evaluated there, and kvmclock_offset set so the kernel's clock agrees.
+   * `set-clock-guest-v6`: the v6 ioctl with its checks in order (EINVAL for mul 0, a shift
+   * outside ±31, no master clock, a guest TSC behind the record; ERANGE outside the ±1000 Hz
+   * window). Other profiles: the 2024 proposal (EINVAL without the master clock, no other
+   * check). Clock updates are requested for every vCPU; on a failure nothing changes.
    */
   setClockGuest(id: number, h: bigint, record: PvclockRecord): void {
     this.#op(h, (at) => {
       const v = this.#vcpu(id);
       const given = aPvclockRecord(record, 'record');
-      this.#snapshot(at);
-      if (!this.#s.useMasterClock) {
-        throw new KernelRuleError('EINVAL', `KVM_SET_CLOCK_GUEST returns -EINVAL: the master clock is not in use (${this.#blockers().join(', ')})`);
-      }
+      snapshot(this.#m, this.#s, at, true);
       const s = this.#s;
-      s.kvmclockOffset = setClockGuestOffset(this.api, given, true, s.masterCycleNow, s.masterKernelNs, s.kvmclockOffset, v.l1TscOffset, v.ratio, this.host.caps.frac).kvmclockOffset;
-      for (const u of s.vcpus) this.#guestTimeUpdate(u, at);
+      const caps = this.host.caps;
+      if (this.kernel.has('set-clock-guest-v6')) {
+        const user = { tscTimestamp: given.tscTimestamp, systemTime: given.systemTime, mul: given.tscToSystemMul, shift: given.tscShift, flags: given.flags };
+        s.kvmclockOffset = this.api.setClockGuestV6(user, false, s.useMasterClock, s.masterCycleNow, s64(s.masterKernelNs), v.l1TscOffset, v.ratio, caps.frac, BigInt(this.host.tscKhz), caps.hasTscControl).kvmclockOffset;
+      } else {
+        if (!s.useMasterClock) {
+          throw new KernelRuleError('EINVAL', `KVM_SET_CLOCK_GUEST (2024 proposal) returns -EINVAL: the master clock is not in use (${blockers(this.#m, s).join(', ')})`);
+        }
+        s.kvmclockOffset = setClockGuestOffset(this.api, given, true, s.masterCycleNow, s.masterKernelNs, s.kvmclockOffset, v.l1TscOffset, v.ratio, caps.frac).kvmclockOffset;
+      }
+      this.#requestAllClockUpdates();
+      this.#serviceIfRunning(at);
     });
   }
 
   /**
-   * A master-clock re-snapshot at h (what hotplug on older kernels, KVM_SET_CLOCK or a
-   * clocksource event triggers). `legacy`: the new reference, kvmclock_offset unchanged
-   * — the guest clock snaps to definition A. `continuous` (proposed upstream):
-   * kvmclock_offset is set so that vCPU `referenceVcpu`'s B does not jump at h.
+   * A master-clock re-snapshot at h. `legacy`: kvm_update_masterclock as the
+   * KVM_REQ_MASTERCLOCK_UPDATE path runs it (what hotplug on older kernels or a clocksource
+   * event triggers) — a new reference, kvmclock_offset unchanged, so the guest clock snaps
+   * to definition A; under `keep-active-masterclock` an active reference is kept (step 0).
+   * `continuous` (a proposal): kvmclock_offset is set so that vCPU `referenceVcpu`'s B does
+   * not jump at h.
    */
   resnapshot(h: bigint, variant: 'legacy' | 'continuous', referenceVcpu = 0): void {
     if (variant !== 'legacy' && variant !== 'continuous') throw ArgumentRangeError.choice('variant', ['legacy', 'continuous'], String(variant));
     this.#op(h, (at) => {
-      const ref = variant === 'continuous' && this.#s.vcpus.length > 0 ? this.#vcpu(referenceVcpu) : undefined;
-      const before = ref?.pvti ? readRecord(this.api, ref.pvti, this.#readL1Tsc(ref, at)) : undefined;
-      const wasMaster = this.#s.useMasterClock;
-      this.#snapshot(at);
-      if (before !== undefined && wasMaster && this.#s.useMasterClock) this.#s.kvmclockOffset = s64(before - this.#s.masterKernelNs);
-      for (const v of this.#s.vcpus) this.#guestTimeUpdate(v, at);
+      const s = this.#s;
+      if (variant === 'legacy') {
+        this.#updateMasterclock(at, false);
+        s.masterclockUpdatePending = false; // this is the request path running
+      } else {
+        const ref = s.vcpus.length > 0 ? this.#vcpu(referenceVcpu) : undefined;
+        const before = ref?.pvti ? readRecord(this.api, ref.pvti, this.#readL1Tsc(ref, at)) : undefined;
+        const wasMaster = s.useMasterClock;
+        this.#updateMasterclock(at, true);
+        if (before !== undefined && wasMaster && s.useMasterClock) s.kvmclockOffset = s64(before - s.masterKernelNs);
+      }
+      this.#serviceIfRunning(at);
     });
   }
 
-  /** The host's clocksource changes at h (§6.3); leaving the TSC notifies KVM, which drops the master clock. */
+  /**
+   * The host's clocksource changes at h (§6.3). Leaving the TSC notifies KVM
+   * (pvclock_gtod_notify), which requests a master-clock update on every vCPU: a running VM
+   * drops the master clock at once, a paused one holds the request until it runs.
+   */
   hostClocksourceChange(h: bigint, kind: HostClocksource, tscKhz?: number): void {
     this.#op(h, (at) => {
       this.host.changeClocksource(at, kind, tscKhz);
-      if (kind !== 'tsc' && this.#s.useMasterClock) this.#updateMasterclock(at); // pvclock_gtod_notify
+      if (kind !== 'tsc' && this.#s.useMasterClock) this.#s.masterclockUpdatePending = true;
+      this.#serviceIfRunning(at);
     });
   }
 
   /**
-   * The vCPUs enter the guest (KVM_RUN) at h. A vCPU's first load, or any load while the
-   * master clock is off, raises KVM_REQ_GLOBAL_CLOCK_UPDATE: every vCPU's record is
-   * rewritten (the kernel updates the loading vCPU at once and the others ~100 ms later;
-   * the model does both at h). This is what refreshes records after a VMM restored TSC
-   * offsets without a master-clock update.
+   * The vCPUs enter the guest (KVM_RUN) at h, and the VM counts as running until `pause`.
+   * A vCPU's first load, or any load while the master clock is off, raises
+   * KVM_REQ_GLOBAL_CLOCK_UPDATE: every vCPU's record is rewritten (the kernel updates the
+   * loading vCPU at once and the others ~100 ms later; the model does both at h). Pending
+   * requests are serviced: first the master-clock update, then the clock updates.
    */
   run(h: bigint): void {
     this.#op(h, (at) => {
-      const vcpus = this.#s.vcpus;
-      if (vcpus.some((v) => !v.hasRun) || !this.#s.useMasterClock) for (const v of vcpus) this.#guestTimeUpdate(v, at);
-      for (const v of vcpus) v.hasRun = true;
+      this.#s.running = true;
+      this.#enterGuest(this.#s.vcpus);
+      this.#service(at);
+    });
+  }
+
+  /** The VMM stops running the vCPUs at h (a pause, or before saving state): requests now wait for `run`. */
+  pause(h: bigint): void {
+    this.#op(h, () => {
+      this.#s.running = false;
     });
   }
 
   /**
-   * The periodic kvmclock_sync work (every 300 s) and other per-vCPU clock updates: each
-   * vCPU's record is rewritten. With the master clock on this reuses the same (K, M) and
-   * changes nothing but the version; without it the records are re-based on "now".
+   * The periodic kvmclock_sync work (every 300 s) and other global clock updates: each
+   * vCPU's record is rewritten (at once while running, at the next `run` otherwise). With
+   * the master clock on this reuses the same (K, M) and changes nothing but the version;
+   * without it the records are re-based on "now".
    */
   clockUpdate(h: bigint): void {
     this.#op(h, (at) => {
-      for (const v of this.#s.vcpus) this.#guestTimeUpdate(v, at);
+      this.#requestAllClockUpdates();
+      this.#serviceIfRunning(at);
     });
   }
 
-  /** KVM_KVMCLOCK_CTRL: set GUEST_STOPPED in a vCPU's record (the guest clears it on its next read). */
-  markGuestStopped(id: number): void {
-    const v = this.#vcpu(id);
-    if (v.pvti === null) throw new KernelRuleError('EINVAL', `KVM_KVMCLOCK_CTRL returns -EINVAL: vCPU ${id} has no pvclock record`);
-    v.pvti = { ...v.pvti, flags: v.pvti.flags | PVCLOCK_GUEST_STOPPED };
+  /**
+   * KVM_KVMCLOCK_CTRL: asks for GUEST_STOPPED in a vCPU's record; it is set by the vCPU's
+   * next clock update (at once while running, at `run` otherwise) and cleared by the guest
+   * when it reads it.
+   */
+  markGuestStopped(id: number, h: bigint = this.#now): void {
+    this.#op(h, (at) => {
+      const v = this.#vcpu(id);
+      v.guestStoppedRequest = true;
+      v.clockUpdatePending = true;
+      this.#serviceIfRunning(at);
+    });
   }
 
   /** The guest reads its kvmclock on a vCPU at host TSC h (version protocol, stable flag, last_value guard). */
@@ -507,9 +550,16 @@ export class Vm {
     return this.api.readL1Tsc(h, v.l1TscOffset, v.ratio, this.host.caps.frac);
   }
 
-  #guestScale(v: VcpuState): TimeScale {
-    const tgt = this.api.tgtTscKhz(this.host.tscKhz, v.ratio, this.host.caps.frac, this.host.caps.hasTscControl);
-    return this.api.getTimeScale(NSEC_PER_SEC, lo64(tgt * 1000n));
+  /** get_kvmclock's master-clock value at h from the current reference (C or C′), or null when C′ has no frequency. */
+  #masterClockNs(h: bigint): bigint | null {
+    const s = this.#s;
+    const caps = this.host.caps;
+    try {
+      return this.api.getKvmclock(this.kernel, h, s.masterCycleNow, s64(s.masterKernelNs), s64(s.kvmclockOffset), s.masterTscScalingRatio, caps.frac, BigInt(this.host.tscKhz), caps.hasTscControl);
+    } catch (e) {
+      if (isKvmclockError(e) && e.code === 'nomaster') return null;
+      throw e;
+    }
   }
 
   /** kvm_set_tsc_khz (§5.4): returns the kernel's rc; writes the vCPU fields it writes. */
@@ -530,137 +580,41 @@ export class Vm {
     return r.rc;
   }
 
-  /** kvm_synchronize_tsc (§8.5); returns whether a master-clock update was requested. */
-  #synchronizeTsc(v: VcpuState, h: bigint, userValue: bigint | undefined): boolean {
-    let data = userValue ?? 0n;
-    const frac = this.host.caps.frac;
-    const ns = this.host.kvmclockBaseNs(h);
-    let offset = this.api.computeL1TscOffset(data, h, v.ratio, frac);
-    const elapsed = lo64(ns - this.#s.lastTscNsec);
-    let synchronizing = false;
-    if (v.virtualTscKhz !== 0) {
-      if (data === 0n) synchronizing = true;
-      else if (this.#s.userSetTsc) synchronizing = this.api.syncWindow(data, this.#s.lastTscWrite, elapsed, v.virtualTscKhz, v.virtualTscMult, v.virtualTscShift);
+  /** vCPUs load on a physical CPU (kvm_arch_vcpu_load): a first load, or any without the master clock, requests a global clock update. */
+  #enterGuest(vcpus: readonly VcpuState[]): void {
+    let global = false;
+    for (const v of vcpus) {
+      if (!v.hasRun || !this.#s.useMasterClock) global = true;
+      v.hasRun = true;
     }
-    let matched = false;
-    if (synchronizing && v.virtualTscKhz === this.#s.lastTscKhz) {
-      if (!this.unstableTsc) {
-        offset = this.#s.curTscOffset;
-      } else {
-        data = lo64(data + this.api.pvclockScaleDelta(elapsed, v.virtualTscMult, v.virtualTscShift));
-        offset = this.api.computeL1TscOffset(data, h, v.ratio, frac);
-      }
-      matched = true;
-    }
-    return this.#kvmSynchronizeTscCommit(v, offset, data, ns, matched, userValue !== undefined);
+    if (global) this.#requestAllClockUpdates();
   }
 
-  /** __kvm_synchronize_tsc then kvm_track_tsc_matching; returns whether a master-clock update is requested. */
-  #kvmSynchronizeTscCommit(v: VcpuState, offset: bigint, tsc: bigint, ns: bigint, matched: boolean, userSetTsc: boolean): boolean {
+  #requestAllClockUpdates(): void {
+    for (const v of this.#s.vcpus) v.clockUpdatePending = true;
+  }
+
+  /**
+   * kvm_update_masterclock: the snapshot, then KVM_REQ_CLOCK_UPDATE on every vCPU. A direct
+   * call (KVM_SET_CLOCK) leaves a pending KVM_REQ_MASTERCLOCK_UPDATE pending, as the kernel does.
+   */
+  #updateMasterclock(h: bigint, forced: boolean): void {
+    snapshot(this.#m, this.#s, h, forced);
+    this.#requestAllClockUpdates();
+  }
+
+  /** Service pending requests when the VM is running (the next entry is immediate). */
+  #serviceIfRunning(h: bigint): void {
+    if (this.#s.running) this.#service(h);
+  }
+
+  /** vcpu_enter_guest's request handling: the master-clock update first, then each vCPU's clock update. */
+  #service(h: bigint): void {
     const s = this.#s;
-    if (userSetTsc) s.userSetTsc = true;
-    s.lastTscNsec = ns;
-    s.lastTscWrite = tsc;
-    s.lastTscKhz = v.virtualTscKhz;
-    s.lastTscOffset = offset;
-    v.lastGuestTsc = tsc;
-    v.l1TscOffset = offset;
-    if (!matched) {
-      s.curTscGeneration++;
-      s.curTscNsec = ns;
-      s.curTscWrite = tsc;
-      s.curTscOffset = offset;
-      s.nrVcpusMatchedTsc = 0;
-    } else if (v.thisTscGeneration !== s.curTscGeneration) {
-      s.nrVcpusMatchedTsc++;
+    if (s.masterclockUpdatePending) {
+      s.masterclockUpdatePending = false;
+      this.#updateMasterclock(h, false);
     }
-    v.thisTscGeneration = s.curTscGeneration;
-    v.thisTscNsec = s.curTscNsec;
-    v.thisTscWrite = s.curTscWrite;
-    // kvm_track_tsc_matching
-    const couldUseMaster = s.nrVcpusMatchedTsc + 1 === s.vcpus.length && this.host.clocksourceKind === 'tsc';
-    if (this.tscMatchingRule === 'legacy') return s.useMasterClock || couldUseMaster;
-    return (s.useMasterClock && !matched) || s.useMasterClock !== couldUseMaster;
+    for (const v of s.vcpus) if (v.clockUpdatePending) guestTimeUpdate(this.#m, s, v, h);
   }
-
-  /** Service KVM_REQ_MASTERCLOCK_UPDATE (all vCPUs then update) or the clock updates of `touched`. */
-  #serviceRequests(h: bigint, masterclockUpdate: boolean, touched: readonly VcpuState[]): void {
-    if (masterclockUpdate) this.#updateMasterclock(h);
-    else for (const v of touched) this.#guestTimeUpdate(v, h);
-  }
-
-  #blockers(): MasterClockBlocker[] {
-    const s = this.#s;
-    const out = this.#currentBlockers();
-    if (!s.useMasterClock && out.length === 0) out.push('awaiting-masterclock-update');
-    return s.useMasterClock ? [] : out;
-  }
-
-  /** What would block the master clock if a snapshot were taken now. */
-  #currentBlockers(): MasterClockBlocker[] {
-    const s = this.#s;
-    const out: MasterClockBlocker[] = [];
-    if (s.vcpus.length === 0) out.push('no-vcpus');
-    else if (s.nrVcpusMatchedTsc + 1 !== s.vcpus.length) out.push('vcpus-not-matched');
-    if (this.host.clocksourceKind !== 'tsc') out.push('host-clocksource-not-tsc');
-    if (s.backwardsTscObserved) out.push('backwards-tsc-observed');
-    if (s.bootVcpuRunsOldKvmclock) out.push('boot-vcpu-old-kvmclock-msr');
-    return out;
-  }
-
-  /** pvclock_update_vm_gtod_copy (§7.1). */
-  #snapshot(h: bigint): void {
-    const s = this.#s;
-    const vcpusMatched = s.nrVcpusMatchedTsc + 1 === s.vcpus.length;
-    const hostTsc = this.host.clocksourceKind === 'tsc';
-    if (hostTsc) {
-      s.masterKernelNs = this.host.kvmBaseNsForSnapshot(h);
-      s.masterCycleNow = h;
-    }
-    s.useMasterClock = hostTsc && vcpusMatched && !s.backwardsTscObserved && !s.bootVcpuRunsOldKvmclock;
-  }
-
-  /** kvm_update_masterclock: snapshot, then a clock update on every vCPU. */
-  #updateMasterclock(h: bigint): void {
-    this.#snapshot(h);
-    for (const v of this.#s.vcpus) this.#guestTimeUpdate(v, h);
-  }
-
-  /** kvm_guest_time_update (§7.2). */
-  #guestTimeUpdate(v: VcpuState, h: bigint): void {
-    const s = this.#s;
-    const master = s.useMasterClock;
-    const hostTsc = master ? s.masterCycleNow : h;
-    const kernelNs = master ? s.masterKernelNs : this.host.kvmclockBaseNs(h);
-    let tscTimestamp = this.#readL1Tsc(v, hostTsc);
-    if (v.tscCatchup) {
-      // compute_guest_tsc(kernel_ns): the TSC the guest should have reached by now.
-      const tsc = lo64(v.thisTscWrite + this.api.pvclockScaleDelta(lo64(kernelNs - v.thisTscNsec), v.virtualTscMult, v.virtualTscShift));
-      if (tsc > tscTimestamp) {
-        v.l1TscOffset = lo64(v.l1TscOffset + (tsc - tscTimestamp)); // adjust_tsc_offset_guest
-        tscTimestamp = tsc;
-      }
-    }
-    const tgt = this.api.tgtTscKhz(this.host.tscKhz, v.ratio, this.host.caps.frac, this.host.caps.hasTscControl);
-    if (v.pvclockScale === null || tgt !== v.hwTscKhz) {
-      v.pvclockScale = this.api.getTimeScale(NSEC_PER_SEC, lo64(tgt * 1000n));
-      v.hwTscKhz = tgt;
-    }
-    v.lastGuestTsc = tscTimestamp;
-    const previous = v.pvti;
-    const version = previous === null ? 2 : (previous.version + 2) >>> 0; // stays even: odd only mid-update
-    const stopped = previous === null ? 0 : previous.flags & PVCLOCK_GUEST_STOPPED;
-    v.pvti = {
-      version,
-      tscTimestamp,
-      systemTime: lo64(kernelNs + s.kvmclockOffset),
-      tscToSystemMul: v.pvclockScale.mul,
-      tscShift: v.pvclockScale.shift,
-      flags: (master ? PVCLOCK_TSC_STABLE_BIT : 0) | stopped,
-    };
-  }
-}
-
-function cloneState(s: VmState): VmState {
-  return { ...s, vcpus: s.vcpus.map((v) => ({ ...v })) };
 }

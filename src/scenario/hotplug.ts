@@ -1,9 +1,9 @@
 /**
  * vCPU hotplug after long uptimes: the step the guest's kvmclock takes when a vCPU is
  * added, under the kernel's TSC-matching rules and the two re-snapshot variants.
- * Each case runs the model: a VM on the standard reference, a vCPU hotplugged
- * `elapsed` after the master clock was taken, B of vCPU 0 compared just before and
- * just after at the hotplug instant.
+ * Each case runs the model: a running VM on the standard reference under the chosen kernel
+ * profile, a vCPU hotplugged `elapsed` after the master clock was taken, B of vCPU 0
+ * compared just before and just after at the hotplug instant.
  */
 import type { KvmclockApi } from '../api.js';
 import { type StandardOptions, standardVm } from '../model/standard.js';
@@ -26,8 +26,9 @@ export interface HotplugStep {
 
 function hotplugStep(api: KvmclockApi, o: StandardOptions, elapsedNs: bigint, rule: TscMatchingRule | 'continuous'): bigint {
   const host = new Host(api, { tscKhz: o.hostKhz, vendor: o.vendor, hasTscControl: o.hasTscControl, tscTolerancePpm: o.tolerancePpm, rawClock: { cycleLast: STANDARD_M, rawSec: 0n, xtimeNsec: 0n } });
-  const vm = new Vm(host, { at: STANDARD_M, guestTscKhz: o.guestKhz, tscMatchingRule: rule === 'continuous' ? 'legacy' : rule });
+  const vm = new Vm(host, { at: STANDARD_M, guestTscKhz: o.guestKhz, tscMatchingRule: rule === 'continuous' ? 'legacy' : rule, kernel: o.kernel });
   vm.createVcpu(STANDARD_M);
+  vm.run(STANDARD_M); // the guest runs: the hotplugged vCPU enters at once and requests are serviced
   const h = STANDARD_M + (elapsedNs * BigInt(o.hostKhz)) / 1_000_000n;
   const before = vm.clocks(0, h).b;
   if (rule === 'continuous') {

@@ -12,6 +12,7 @@
 import type { KvmclockApi } from '../api.js';
 import { floorDiv } from '../rational.js';
 import { ArgumentRangeError, isKvmclockError } from '../errors.js';
+import { KernelProfile } from '../kernel/profile.js';
 import { Host } from '../model/host.js';
 import { type PvclockRecord, readRecord } from '../model/pvclock-record.js';
 import { type Vendor, tscCaps } from '../model/vendor.js';
@@ -59,6 +60,8 @@ export interface MigrationConfig {
   /** Frequency error of each host's CLOCK_REALTIME against true time, ppb. */
   readonly srcRealtimeErrorPpb?: number;
   readonly dstRealtimeErrorPpb?: number;
+  /** The kernel profile both hosts run (default 6.18). */
+  readonly kernel?: KernelProfile;
 }
 
 /** What one method did to the guest, measured at the instant the guest resumes. */
@@ -172,13 +175,15 @@ function makeHost(api: KvmclockApi, spec: HostSpec, tscAtZero: bigint, realtimeO
 /** The source VM up to the pause: created at true time 0 with its vCPUs, reference taken then. */
 function buildSource(api: KvmclockApi, c: MigrationConfig) {
   const host = makeHost(api, c.src, SRC_TSC_AT_ZERO, REALTIME_EPOCH_NS, c.srcRealtimeErrorPpb);
-  const vm = new Vm(host, { at: host.tscAtTrueNs(0n), guestTscKhz: c.guestKhz });
+  const vm = new Vm(host, { at: host.tscAtTrueNs(0n), guestTscKhz: c.guestKhz, kernel: kernelOf(c) });
   for (let i = 0; i < c.vcpus; i++) vm.createVcpu(host.tscAtTrueNs(0n));
   vm.run(host.tscAtTrueNs(0n));
   const pauseNs = c.uptimeNs;
   const resumeNs = pauseNs + c.downtimeNs;
   return { source: { host, vm, record0: vm.vcpu(0).pvti as PvclockRecord }, pauseNs, resumeNs };
 }
+
+const kernelOf = (c: MigrationConfig): KernelProfile => c.kernel ?? KernelProfile.baseline;
 
 /** The ideal at true time t: the source's vCPU 0 TSC kept running, its pvclock line kept. */
 function idealAt(api: KvmclockApi, src: Source, _pauseNs: bigint, t: bigint) {
@@ -196,6 +201,8 @@ function runMethod(api: KvmclockApi, c: MigrationConfig, method: MethodId): Meth
 
   // ---- what the guest saw last, and the source-side VMM reads (at the pause)
   const lastRead = src.vm.clocks(0, srcAt(pauseNs)).b;
+  src.vm.pause(srcAt(pauseNs));
+  ops.push('src pause (the vCPUs stop entering the guest)');
   const skewBefore = vcpuTscs(src.vm, srcAt(pauseNs));
   const liveUpdate = c.liveUpdate || method === 'm4';
 
@@ -218,7 +225,7 @@ function runMethod(api: KvmclockApi, c: MigrationConfig, method: MethodId): Meth
   let recordError: string | undefined;
   if (method === 'm3' || method === 'm4') {
     try {
-      record = src.vm.getClockGuest(0);
+      record = src.vm.getClockGuest(0, srcAt(t));
       ops.push('src KVM_GET_CLOCK_GUEST(vCPU 0)');
     } catch (e) {
       recordError = isKvmclockError(e) ? e.message : String(e);
@@ -240,7 +247,7 @@ function runMethod(api: KvmclockApi, c: MigrationConfig, method: MethodId): Meth
 
   // ---- destination: a new VM created before resume, vCPUs at the guest frequency
   const createNs = resumeNs - DST_CREATE_LEAD_NS > pauseNs ? resumeNs - DST_CREATE_LEAD_NS : pauseNs + (resumeNs - pauseNs) / 2n;
-  const dst = new Vm(dstHost, { at: dstAt(createNs), guestTscKhz: c.guestKhz });
+  const dst = new Vm(dstHost, { at: dstAt(createNs), guestTscKhz: c.guestKhz, kernel: kernelOf(c) });
   for (let i = 0; i < n; i++) dst.createVcpu(dstAt(createNs));
   ops.push(`dst KVM_CREATE_VM + ${n} × KVM_CREATE_VCPU (KVM_SET_TSC_KHZ ${c.guestKhz})`);
 
@@ -262,7 +269,7 @@ function runMethod(api: KvmclockApi, c: MigrationConfig, method: MethodId): Meth
       dst.setClock(dstAt(step()), { clock: srcClock.clock, flags: realtime ? KVM_CLOCK_REALTIME : 0, realtime: realtime ? srcPairRealtime : 0n });
       ops.push(`dst KVM_SET_CLOCK(${realtime ? 'REALTIME' : 'no flags'})`);
       if (method === 'm5') {
-        for (let i = 0; i < n; i++) dst.markGuestStopped(i);
+        for (let i = 0; i < n; i++) dst.markGuestStopped(i, dstAt(t - gap));
         ops.push('dst KVM_KVMCLOCK_CTRL (GUEST_STOPPED) + notify the guest of the real time passed');
       }
       step();

@@ -37,11 +37,16 @@ describe.each(BACKEND_NAMES)('clock model operations on the %s backend', (backen
   function makeHost(o: Partial<HostOptions> = {}): Host {
     return new Host(api, { tscKhz: 2_500_000, vendor: 'vmx', ...o });
   }
-  /** A VM created at START with `vcpus` vCPUs created at START. */
+  /**
+   * A VM created at START with `vcpus` vCPUs created at START and run there: a running
+   * guest, so requests are serviced when raised (the model defers them only while the
+   * vCPUs are not running; see 'requests wait for a vCPU entry').
+   */
   function makeVm(o: { host?: Partial<HostOptions>; vm?: Partial<VmOptions>; vcpus?: number } = {}): { host: Host; vm: Vm } {
     const host = makeHost(o.host);
     const vm = new Vm(host, { at: START, ...o.vm });
     for (let i = 0; i < (o.vcpus ?? 1); i++) vm.createVcpu(START);
+    vm.run(START);
     return { host, vm };
   }
   /** Host TSC `s` seconds after START at the host's kHz. */
@@ -76,31 +81,38 @@ describe.each(BACKEND_NAMES)('clock model operations on the %s backend', (backen
       expect(vm.vcpuCount).toBe(0);
     });
 
-    it('the first vCPU turns the master clock on, with its guest TSC starting at 0 and A = B = C at the reference', () => {
+    it('the first vCPU requests the master clock; its first entry turns it on, with its guest TSC starting at 0 and A = B = C at the reference', () => {
       const host = makeHost();
       const vm = new Vm(host, { at: START });
       const h = START + 123_456_789n;
       expect(vm.createVcpu(h)).toBe(0);
+      // KVM_REQ_MASTERCLOCK_UPDATE and the first clock update wait for the vCPU to enter the guest.
+      expect(vm.running).toBe(false);
+      expect(vm.masterClock).toMatchObject({ inUse: false, updatePending: true, blockers: ['awaiting-masterclock-update'] });
+      expect(vm.vcpu(0).pvti).toBeNull();
+      const hRun = h + 1000n;
+      vm.run(hRun);
       const mc = vm.masterClock;
       expect(mc.inUse).toBe(true);
+      expect(mc.updatePending).toBe(false);
       expect(mc.blockers).toEqual([]);
-      expect(mc.cycleNow).toBe(h);
-      expect(mc.kernelNs).toBe(host.kvmclockBaseNs(h));
+      expect(mc.cycleNow).toBe(hRun); // the snapshot is taken when the request is serviced
+      expect(mc.kernelNs).toBe(host.kvmclockBaseNs(hRun));
       const v = vm.vcpu(0);
       expect(v.l1TscOffset).toBe(lo64(-h)); // a sync write of 0: guest TSC 0 at creation
       expect(v.ratio).toBe(1n << 48n);
       expect(v.virtualTscKhz).toBe(2_500_000);
       expect(v.pvti).toEqual({
         version: v.pvti?.version,
-        tscTimestamp: 0n,
+        tscTimestamp: 1000n, // the guest TSC at the reference, 1000 cycles after creation
         systemTime: lo64(mc.kernelNs + vm.kvmclockOffset),
         tscToSystemMul: 3_435_973_836, // §4.2: 2.5 GHz
         tscShift: -1,
         flags: 1, // PVCLOCK_TSC_STABLE_BIT
       });
       expect((v.pvti?.version ?? 1) % 2).toBe(0);
-      const c = vm.clocks(0, h);
-      expect(c.guestTsc).toBe(0n);
+      const c = vm.clocks(0, hRun);
+      expect(c.guestTsc).toBe(1000n);
       expect(c.a).toBe(c.b);
       expect(c.b).toBe(c.c);
       expect(c.kvmclockNs).toBe(c.c);
@@ -122,9 +134,10 @@ describe.each(BACKEND_NAMES)('clock model operations on the %s backend', (backen
       const now1 = vm.clocks(1, h);
       expect(now1.guestTsc).toBe(now0.guestTsc);
       if (rule === 'current') {
-        // No re-snapshot: vCPU 0's record is untouched and nothing steps.
+        // No re-snapshot: nothing steps. The new vCPU's first load requests a global clock
+        // update, so vCPU 0's record is rewritten from the same reference: only its version moves.
         expect(vm.masterClock.cycleNow).toBe(START);
-        expect(vm.vcpu(0).pvti).toEqual(record0);
+        expect(vm.vcpu(0).pvti).toEqual({ ...record0, version: record0!.version + 2 });
         expect(now0).toEqual(before);
         expect(now1.b).toBe(before.b);
       } else {
@@ -189,12 +202,15 @@ describe.each(BACKEND_NAMES)('clock model operations on the %s backend', (backen
 
   describe('KVM_RUN (vCPU load)', () => {
     it('a first run, or a run without the master clock, rewrites every record (global clock update); otherwise nothing', () => {
-      const { host, vm } = makeVm({ vcpus: 2 });
+      const host = makeHost();
+      const vm = new Vm(host, { at: START });
+      vm.createVcpu(START);
+      vm.createVcpu(START);
+      expect([vm.vcpu(0).pvti, vm.vcpu(1).pvti]).toEqual([null, null]); // not yet entered: the requests wait
       const h1 = after(host, 10n);
-      const records = [vm.vcpu(0).pvti, vm.vcpu(1).pvti];
-      vm.run(h1); // first load: updates, but with the master clock the same (K, M) → same contents
+      vm.run(h1); // first load: the master-clock update and every clock update are serviced at h1
       expect([vm.vcpu(0).hasRun, vm.vcpu(1).hasRun]).toEqual([true, true]);
-      expect(vm.vcpu(0).pvti).toEqual({ ...records[0], version: records[0]!.version + 2 });
+      expect(vm.masterClock).toMatchObject({ inUse: true, cycleNow: h1 });
       const again = vm.vcpu(0).pvti;
       vm.run(after(host, 20n));
       expect(vm.vcpu(0).pvti).toEqual(again); // all have run, master clock on: no update
