@@ -56,6 +56,14 @@ export interface KnownRegistration {
   readonly basis: string;
 }
 
+/** kvm-clock counts nanoseconds: it registers as a 1 GHz clocksource (Hz, scale 1) with a 64-bit mask. */
+export const KVM_CLOCK_HZ = 1_000_000_000;
+
+/** kvm-clock's registration: 1 GHz, scale 1, 64-bit mask (mult 2^23, shift 23: exactly 1 ns per count). */
+export function kvmClockRegistration(api: KvmclockApi): ClocksourceRegistration {
+  return registerClocksource(api, 'kvm-clock', KVM_CLOCK_HZ, 1, MASK_64);
+}
+
 /** ACPI PM timer rate (Hz): 3.579545 MHz. */
 export const ACPI_PM_HZ = 3_579_545;
 

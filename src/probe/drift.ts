@@ -23,6 +23,8 @@ export interface DriftPrediction {
   readonly kvmclockVsNominalPpb: Ratio;
   /** D against the same nominal rate (ppb): the clocksource mult's rounding. */
   readonly dVsNominalPpb: Ratio;
+  /** The same drift seen from D: D against kvm-clock (ppb), (1/ratio − 1)·10^9. */
+  readonly dVsKvmclockPpb: Ratio;
 }
 
 /** Predicted drift of a record's kvm-clock against clock D. */
@@ -38,5 +40,6 @@ export function predictDrift(mul: number, shift: number, d: GuestClockD): DriftP
     nsPerDay: reduce({ num: ppb.num * 86_400n, den: ppb.den }),
     kvmclockVsNominalPpb: reduce(ppbOf(over(kvmclockRate, d.nominalRate))),
     dVsNominalPpb: d.errorPpb,
+    dVsKvmclockPpb: reduce(ppbOf({ num: ratio.den, den: ratio.num })),
   };
 }

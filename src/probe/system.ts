@@ -1,13 +1,16 @@
 /**
  * What the probe reads from the running system besides the pvclock page: the kernel log
- * (for the boot lines), /proc/cpuinfo and the kernel's HZ. Each reader says why when it
- * cannot read.
+ * (for the boot lines), /proc/cpuinfo, the kernel's HZ, and the current and available
+ * clocksources. Each reader says why when it cannot read.
  */
 import { spawnSync } from 'node:child_process';
 import { closeSync, constants, openSync, readFileSync, readSync } from 'node:fs';
 import { release } from 'node:os';
 import { gunzipSync } from 'node:zlib';
+import type { SystemFacts } from './analysis.js';
+import { parseBootLog } from './boot-log.js';
 import { hzFromConfig } from './mono.js';
+import { CURRENT_CLOCKSOURCE_FILE } from './raw-clock.js';
 
 export type Readable<T> = { readonly ok: true; readonly value: T; readonly source: string } | { readonly ok: false; readonly reason: string };
 
@@ -82,10 +85,45 @@ export function readKernelHz(): Readable<number> {
 
 /** The timekeeper's current clocksource (what CLOCK_MONOTONIC_RAW runs on). */
 export function readCurrentClocksource(): Readable<string> {
-  const f = '/sys/devices/system/clocksource/clocksource0/current_clocksource';
+  const f = CURRENT_CLOCKSOURCE_FILE;
   try {
     return { ok: true, value: readFileSync(f, 'utf8').trim(), source: f };
   } catch (e) {
     return { ok: false, reason: `${f}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}` };
   }
+}
+
+/** The sysfs file listing the clocksources the timekeeper may switch to. */
+export const AVAILABLE_CLOCKSOURCES_FILE = '/sys/devices/system/clocksource/clocksource0/available_clocksource';
+
+/** The names in an available_clocksource file (space separated). */
+export function clocksourceList(text: string): string[] {
+  return text.split(/\s+/).filter((n) => n !== '');
+}
+
+/** The clocksources the timekeeper may switch to. */
+export function readAvailableClocksources(): Readable<string[]> {
+  const f = AVAILABLE_CLOCKSOURCES_FILE;
+  try {
+    return { ok: true, value: clocksourceList(readFileSync(f, 'utf8')), source: f };
+  } catch (e) {
+    return { ok: false, reason: `${f}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}` };
+  }
+}
+
+/** Everything the analysis takes from the running system besides the record. */
+export function readSystemFacts(): SystemFacts {
+  const log = readKernelLog();
+  const cpuinfo = readCpuinfo();
+  const hz = readKernelHz();
+  const cs = readCurrentClocksource();
+  const available = readAvailableClocksources();
+  return {
+    bootLog: log.ok ? { log: parseBootLog(log.value), source: log.source } : { unavailable: log.reason },
+    cpuinfo: cpuinfo.ok ? cpuinfo.value : null,
+    hz: hz.ok ? hz.value : null,
+    currentClocksource: cs.ok ? cs.value : null,
+    currentClocksourceSource: cs.ok ? cs.source : cs.reason,
+    availableClocksources: available.ok ? available.value : null,
+  };
 }

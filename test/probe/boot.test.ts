@@ -1,11 +1,11 @@
 /** Boot-log parsing, the choice of the guest's tsc_khz, and the line-by-line comparison. */
 import { describe, expect, it } from 'vitest';
 import { kvmclock } from '../../src/index.js';
-import { checkBootLog } from '../../src/probe/boot-check.js';
+import { checkBootLog, unregisteredTscClocksources } from '../../src/probe/boot-check.js';
 import { messageOf, parseBootLog } from '../../src/probe/boot-log.js';
 import { hzFromConfig } from '../../src/probe/mono.js';
 import { chooseTscKhz, cpuinfoKhz, tscKhzCandidates } from '../../src/probe/tsc-khz.js';
-import { fixture, GUEST } from './helpers.js';
+import { fixture, GUEST, KVM_CLOCK_GUEST } from './helpers.js';
 
 const api = kvmclock();
 
@@ -19,6 +19,72 @@ describe('boot log', () => {
     expect(log.lpj).toBe(10_384_480);
     expect(log.fromBoot).toBe(true);
     expect(log.tscUnstable).toBe(false);
+    expect(log.tscUnstableMarks).toEqual([]);
+    expect(log.clocksourceSwitches).toEqual(['kvm-clock', 'tsc']);
+    expect(log.hypervisorDetected).toBe('KVM');
+    expect(log.kvmClockMsrs).toBe('kvm-clock: Using msrs 4b564d01 and 4b564d00');
+    expect(log.commandLine).toBeNull(); // not in this recording's excerpt
+  });
+
+  it('parses the kvm-clock guest’s lines: the TSC marked unstable by the command line, never registered', () => {
+    const k = parseBootLog(fixture(KVM_CLOCK_GUEST, 'dmesg.txt'));
+    expect(k.clocksources.map((c) => c.name)).toEqual(['kvm-clock', 'refined-jiffies', 'jiffies']);
+    expect(k.tscUnstableMarks).toEqual([{ reason: 'boot parameter', byCommandLine: true, afterRegistrations: 2, line: 'tsc: Marking TSC unstable due to boot parameter' }]);
+    expect(k.tscUnstable).toBe(true);
+    expect(k.clocksourceSwitches).toEqual(['kvm-clock']);
+    expect(k.hypervisorDetected).toBe('PVM');
+    expect(k.commandLine).toContain(' tsc=unstable ');
+    expect(k.commandLine).toContain('clocksource=kvm-clock');
+    expect(k.lpj).toBe(8_384_128);
+    const checks = checkBootLog(api, k, { recordKhz: 2_096_032, hz: 250 });
+    expect(checks.map((c) => [c.line.slice(0, 30), c.status])).toEqual([
+      ['tsc: Detected 2096.032 MHz pro', 'match'],
+      ['Calibrating delay loop (skippe', 'match'],
+      ['clocksource: kvm-clock: mask: ', 'match'],
+      ['clocksource: refined-jiffies: ', 'match'],
+      ['clocksource: jiffies: mask: 0x', 'match'],
+      ['clocksource: tsc-early', 'not-registered'],
+      ['clocksource: tsc', 'not-registered'],
+    ]);
+    expect(checks[6].basis).toBe('not registered: marked unstable by the command line ("tsc: Marking TSC unstable due to boot parameter")');
+  });
+
+  it('a TSC the kernel itself marked unstable before registering it, and one it dropped later', () => {
+    const head = '[    0.000000] Linux version 6.18\n[    0.000050] tsc: Detected 2096.032 MHz processor\n';
+    const bySync = parseBootLog(`${head}[    0.300000] tsc: Marking TSC unstable due to check_tsc_sync_source failed`);
+    expect(unregisteredTscClocksources(bySync).map((c) => [c.line, c.basis])).toEqual([
+      ['clocksource: tsc-early', 'not registered: marked unstable by the kernel: check_tsc_sync_source failed ("tsc: Marking TSC unstable due to check_tsc_sync_source failed")'],
+      ['clocksource: tsc', 'not registered: marked unstable by the kernel: check_tsc_sync_source failed ("tsc: Marking TSC unstable due to check_tsc_sync_source failed")'],
+    ]);
+    // registered, then rejected by the clocksource watchdog: the printed lines are still checked (and match)
+    const later = parseBootLog(
+      `${head}[    0.251485] clocksource: tsc-early: mask: 0xffffffffffffffff max_cycles: 0x1e368c00735, max_idle_ns: 440795229998 ns\n[    9.000000] clocksource: Marking clocksource 'tsc-early' as unstable because the skew is too large:`,
+    );
+    expect(later.tscUnstableMarks).toEqual([expect.objectContaining({ reason: 'the skew is too large', byCommandLine: false, afterRegistrations: 1 })]);
+    const checks = checkBootLog(api, later, { recordKhz: 2_096_032, hz: null });
+    expect(checks.find((c) => c.line.startsWith('clocksource: tsc-early:'))!.status).toBe('match');
+    expect(checks.filter((c) => c.status === 'not-registered').map((c) => [c.line, c.basis])).toEqual([['clocksource: tsc', 'not registered: marked unstable by the kernel: the skew is too large ("clocksource: Marking clocksource \'tsc-early\' as unstable because the skew is too large:")']]);
+  });
+
+  it('the lpj line: kvm-clock’s preset from the record, the lpj= parameter, or the timer frequency', () => {
+    const lpjOf = (text: string, recordKhz: number) => checkBootLog(api, parseBootLog(text), { recordKhz, hz: 250 }).find((c) => c.line.includes('lpj='))!;
+    const preset = '[    0.000050] tsc: Detected 2096.019 MHz processor\n[    0.2] Calibrating delay loop (skipped) preset value.. 4192.03 BogoMIPS (lpj=8384072)';
+    expect(lpjOf(preset, 2_096_018)).toMatchObject({ status: 'match', fields: [{ printed: '8384072', computed: '8384072' }] });
+    expect(lpjOf(preset, 2_096_019).status).toBe('mismatch');
+    expect(lpjOf(`[    0.000000] Command line: quiet lpj=8384072\n${preset}`, 1).basis).toBe('the lpj= boot parameter');
+    // public bare-metal form: from the TSC clocksource's kHz
+    const timer = lpjOf('[    0.000050] tsc: Detected 2096.019 MHz processor\n[    0.2] Calibrating delay loop (skipped), value calculated using timer frequency.. 4192.03 BogoMIPS (lpj=8384076)', 1);
+    expect(timer).toMatchObject({ status: 'match', basis: '⌊tsc_khz·1000/HZ⌋ with tsc_khz 2096019, HZ 250' });
+  });
+
+  it('a missing registration is only reported when the log reaches back to boot, and says when it has no reason', () => {
+    const noReason = parseBootLog('[    0.000000] Linux version 6.18\n[    0.000050] tsc: Detected 2096.032 MHz processor');
+    expect(unregisteredTscClocksources(noReason).map((c) => c.basis)).toEqual([
+      'not registered: the log has no registration line for it and gives no reason',
+      'not registered: the log has no registration line for it and gives no reason',
+    ]);
+    expect(unregisteredTscClocksources(parseBootLog('[ 5000.000000] tsc: Marking TSC unstable due to boot parameter'))).toEqual([]);
+    expect(unregisteredTscClocksources(parseBootLog('[    0.000000] Linux version 6.18'))[0].basis).toBe('not registered: the kernel logged no TSC frequency (no "tsc: Detected" line)');
   });
 
   it('reads dmesg and /dev/kmsg formats alike', () => {

@@ -65,12 +65,13 @@ describe('kvmclock probe options', () => {
 describe('renderings', () => {
   const start = parseSampleRun(fixture(GUEST, 'sample-start.txt'));
   const end = parseSampleRun(fixture(GUEST, 'sample-end.txt'));
-  const a = analyse(api, {
+  const inputs = {
     record: GUEST_RECORD,
     bootLog: { log: parseBootLog(fixture(GUEST, 'dmesg.txt')), source: 'dmesg' },
     cpuinfo: fixture(GUEST, 'cpuinfo.txt'),
     hz: 250,
-  });
+  };
+  const a = analyse(api, inputs);
 
   it('the analysis of the recorded guest', () => {
     const text = renderAnalysis({ hypervisor: 'KVMKVMKVM', pageSource: 'vvar_vclock', retries: 0 }, a);
@@ -79,15 +80,18 @@ describe('renderings', () => {
     expect(text).toContain('mult 6,462,419, shift 24, maxadj 710,866, maxsec 600, max_cycles 0x256bead120a, max_idle_ns 440,795,214,554');
     expect(text).toContain('predicted drift of kvm-clock against D: -338.4955 ppb = -29.246 ms/day');
     expect(renderBoot(a)).toContain('7 match, 0 mismatch, 0 not modelled');
-    expect(renderAnalysis({ hypervisor: 'KVMKVMKVM', pageSource: 'vvar_vclock', retries: 0 }, { ...a, currentClocksource: 'kvm-clock' })).toContain(
-      'NOTE: the current clocksource is kvm-clock, so CLOCK_MONOTONIC_RAW does not run on D',
-    );
+    // the same record on a guest whose clocksource is kvm-clock: RAW runs on kvm-clock, D is only what it would be
+    const k = renderAnalysis({ hypervisor: 'KVMKVMKVM', pageSource: 'vvar_vclock', retries: 0 }, analyse(api, { ...inputs, currentClocksource: 'kvm-clock' }));
+    expect(k).toContain('CLOCK_MONOTONIC_RAW runs on kvm-clock (/sys/devices/system/clocksource/clocksource0/current_clocksource)');
+    expect(k).toContain("clock D: the guest's TSC clocksource — NOT RUNNING: the current clocksource is kvm-clock; tsc was registered but is not the current clocksource");
+    expect(k).toContain('hypothetical drift of D against kvm-clock: +338.4957 ppb (kvm-clock against D -338.4955 ppb');
+    expect(k).not.toContain('predicted drift of kvm-clock against D');
     expect(renderBoot({ ...a, boot: { unavailable: 'the kernel log is not readable' } })).toBe('kernel boot lines: not compared — the kernel log is not readable');
   });
 
   it('a measurement', () => {
     const m = measureDrift(api, start, end, a.d, a.prediction);
-    const text = renderRun({ run: 1, measurement: m, windows: [104n, 104n], mono: { measuredPpb: { num: 0n, den: 1n }, predicted: { reason: 'CONFIG_HZ is not known' }, residualPpb: null } });
+    const text = renderRun({ run: 1, measurement: m, windows: [104n, 104n], mono: { against: 'D', measuredPpb: { num: 0n, den: 1n }, predicted: { reason: 'CONFIG_HZ is not known' }, residualPpb: null } });
     expect(text).toContain('drift: measured -338.5695 ppb, predicted -338.4955 ppb, residual -0.0740 ppb');
   });
 

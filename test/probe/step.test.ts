@@ -7,7 +7,7 @@ import { formatDecimal } from '../../src/rational.js';
 import { recordStep } from '../../src/probe/step.js';
 import { BACKEND_NAMES } from '../helpers/backend-names.js';
 import { parseNativeOutput } from '../../src/probe/native-output.js';
-import { fixture, GUEST, GUEST_RECORD } from './helpers.js';
+import { fixture, GUEST, GUEST_RECORD, KVM_CLOCK_HOST_KHZ_GUEST } from './helpers.js';
 
 describe.each(BACKEND_NAMES)('record steps on the %s backend', (backend) => {
   const api = kvmclock(backend);
@@ -68,5 +68,13 @@ describe.each(BACKEND_NAMES)('record steps on the %s backend', (backend) => {
     }
     expect(seen.length).toBe(2);
     expect(Number(seen[1] - seen[0]) / 1e9).toBeCloseTo(301.9, 1);
+  });
+
+  it('the recorded --watch on the kvm-clock guest: one rewrite of the same reference in 90 s, no step', () => {
+    const lines = parseNativeOutput(fixture(KVM_CLOCK_HOST_KHZ_GUEST, 'watch.txt'));
+    const first = lines.find((l) => l.kind === 'record');
+    const update = lines.find((l) => l.kind === 'update');
+    if (first?.kind !== 'record' || update?.kind !== 'update') throw new Error('record and update lines expected');
+    expect(recordStep(api, first.read.record, update.update.record, update.update.tsc)).toMatchObject({ stepNs: 0n, rewriteOnly: true, writes: 1 });
   });
 });

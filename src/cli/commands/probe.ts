@@ -1,43 +1,51 @@
 /**
  * `kvmclock probe`: a live check on a real KVM guest. Reads this machine's pvclock record
- * (vCPU 0, via the vDSO's [vvar_vclock] page and a small native reader), predicts the drift
- * of kvm-clock against the guest's own TSC clocksource (clock D, what CLOCK_MONOTONIC_RAW
- * runs on) exactly, measures it, compares the kernel's boot lines with the project's
- * arithmetic, and with --watch reports every record update the host makes.
+ * (vCPU 0, via the vDSO's [vvar_vclock] page and a small native reader), finds what
+ * CLOCK_MONOTONIC_RAW runs on (the current clocksource: the guest's TSC clocksource D, or
+ * kvm-clock itself), predicts the drift of kvm-clock against it exactly, measures it,
+ * compares the kernel's boot lines with the project's arithmetic, and with --watch reports
+ * every record update the host makes. --replay runs the same analysis on a recording.
  */
 import { kvmclock } from '../../index.js';
 import type { KvmclockApi } from '../../api.js';
 import { ProbeError } from '../../errors.js';
 import type { PvclockRecord } from '../../model/pvclock-record.js';
-import { type Analysis, analyse } from '../../probe/analysis.js';
-import { parseBootLog } from '../../probe/boot-log.js';
-import { measureAgainstD, measureDrift, sampleRecord } from '../../probe/measure.js';
-import { predictMonotonic } from '../../probe/mono.js';
+import { analyse } from '../../probe/analysis.js';
+import { sampleRecord } from '../../probe/measure.js';
 import type { NativeSample } from '../../probe/native-output.js';
 import { buildNativeReader, type NativeReader, type RunOptions, sampleClocks, startWatch } from '../../probe/native.js';
-import { minus } from '../../probe/ratio-math.js';
 import { sameRecord } from '../../probe/record.js';
+import { readRecording, RECORDING_FILES, type Recording } from '../../probe/recording.js';
 import { probeJson, recordText, renderAnalysis, renderBoot, renderRun, renderRunsSummary, renderUpdate, type RunResult, type WatchEvent } from '../../probe/render.js';
+import { runResult } from '../../probe/run.js';
 import { recordStep } from '../../probe/step.js';
-import { readCpuinfo, readCurrentClocksource, readKernelHz, readKernelLog } from '../../probe/system.js';
+import { readSystemFacts } from '../../probe/system.js';
 import { type CliCommand, UsageError } from '../command.js';
 import { backendOption, parseOptions } from '../options.js';
 
 const HELP = `usage: kvmclock probe [--seconds N] [--runs N] [--json] [--tsc-khz N] [--iterations N]
                       [--backend wasm|reference]
        kvmclock probe --watch [--poll-ms N] [--seconds N] [--json]
+       kvmclock probe --replay DIR [--json] [--tsc-khz N]
 
 On a Linux x86-64 KVM guest: reads the pvclock record the host keeps for vCPU 0 (the vDSO's
 [vvar_vclock] page; a small C reader is compiled on first use, so a C compiler is needed)
 and, with the project's exact arithmetic, prints
   - the guest's TSC frequency from the record (pvclock_tsc_khz) and every host tgt_tsc_khz
-    that yields exactly this mul/shift;
-  - clock D, the guest's TSC clocksource (CLOCK_MONOTONIC_RAW's clock), registered from the
-    guest's tsc_khz (boot log, else the record, else /proc/cpuinfo; --tsc-khz overrides);
-  - the predicted drift of kvm-clock against D, then the same drift measured over
-    --seconds (default 10) from paired TSC/clock readings, and the residual;
+    that yields exactly this mul/shift; the signs of KVM's clock (the CPUID signature is
+    shown as information only);
+  - what CLOCK_MONOTONIC_RAW runs on (the current clocksource):
+      tsc: clock D, the guest's TSC clocksource, registered from the guest's tsc_khz (boot
+        log, else the record, else /proc/cpuinfo; --tsc-khz overrides), and the predicted
+        drift of kvm-clock against D;
+      kvm-clock: kvm-clock's 1 GHz registration (exactly 1 ns per kvm-clock ns, so RAW is
+        the record's ns plus a constant), and D as it would be, labelled as not running;
+      anything else: which predictions cannot be made, and why;
+  - the same drift measured over --seconds (default 10) from paired TSC/clock readings,
+    the residual, and on kvm-clock the exact check that RAW - record stays constant;
   - the kernel's boot lines (detected TSC, clocksource registrations) against the
-    project's computation, line by line, when the kernel log is readable.
+    project's computation, line by line, when the kernel log is readable; TSC clocksources
+    the kernel never registered are listed with the reason (e.g. marked unstable).
 
   --seconds N      measurement length in seconds (default 10; 0: no measurement).
                    With --watch: stop after N seconds (default: until Ctrl-C)
@@ -48,6 +56,11 @@ and, with the project's exact arithmetic, prints
                    kvm-clock took at the switch (old vs new record at the same TSC)
   --poll-ms N      --watch polling period in ms (default 1)
   --json           JSON (with --watch: one JSON object per line)
+  --replay DIR     analyse a recording instead of this machine: DIR holds sample-start.txt
+                   and sample-end.txt (the native reader's "sample" output, some seconds
+                   apart) and optionally dmesg.txt, cpuinfo.txt, config-hz.txt,
+                   current_clocksource.txt, available_clocksource.txt (see
+                   test/fixtures/probe/README.md)
   --record-file F  read the record from the first 32 bytes of file F instead (testing)`;
 
 function uintOption(v: string | undefined, name: string, dflt: number, min: number, max: number): number {
@@ -83,31 +96,6 @@ function stableSample(reader: NativeReader, iterations: number, o: RunOptions): 
   throw new ProbeError('changing', 'the pvclock record changed during five consecutive samples');
 }
 
-function systemFacts(): Omit<Parameters<typeof analyse>[1], 'record' | 'tscKhzOption'> {
-  const log = readKernelLog();
-  const cpuinfo = readCpuinfo();
-  const hz = readKernelHz();
-  const cs = readCurrentClocksource();
-  return {
-    bootLog: log.ok ? { log: parseBootLog(log.value), source: log.source } : { unavailable: log.reason },
-    cpuinfo: cpuinfo.ok ? cpuinfo.value : null,
-    hz: hz.ok ? hz.value : null,
-    currentClocksource: cs.ok ? cs.value : null,
-  };
-}
-
-function runResult(api: KvmclockApi, run: number, start: NativeSample, end: NativeSample, a: Analysis): RunResult {
-  const measurement = measureDrift(api, start, end, a.d, a.prediction);
-  const monoPred = predictMonotonic(a.d, a.hz, end.ntp);
-  const monoMeasured = measureAgainstD(start.pairs.mono, end.pairs.mono, a.d);
-  return {
-    run,
-    measurement,
-    windows: [start.pairs.raw.tscAfter - start.pairs.raw.tscBefore, end.pairs.raw.tscAfter - end.pairs.raw.tscBefore],
-    mono: { measuredPpb: monoMeasured, predicted: monoPred, residualPpb: 'reason' in monoPred ? null : minus(monoMeasured, monoPred.vsDPpb) },
-  };
-}
-
 export const probeCommand: CliCommand = {
   name: 'probe',
   summary: "live check on a KVM guest: this machine's pvclock record, predicted vs measured drift, boot lines, --watch",
@@ -121,6 +109,7 @@ export const probeCommand: CliCommand = {
       'poll-ms': { type: 'string' },
       json: { type: 'boolean' },
       'record-file': { type: 'string' },
+      replay: { type: 'string' },
       backend: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     });
@@ -139,6 +128,13 @@ export const probeCommand: CliCommand = {
     const seconds = uintOption(values.seconds, '--seconds', watchMode ? 0 : 10, 0, 1_000_000);
     const runs = uintOption(values.runs, '--runs', 1, 1, 1000);
     if (!watchMode && values['poll-ms'] !== undefined) throw new UsageError('--poll-ms needs --watch');
+    if (values.replay !== undefined) {
+      const clash = (['watch', 'record-file', 'seconds', 'runs', 'iterations', 'poll-ms'] as const).find((k) => values[k] !== undefined);
+      if (clash) throw new UsageError(`--replay takes no --${clash}: the recording fixes what was measured`);
+      const rec = readRecording(values.replay);
+      if (!rec.ok) throw new UsageError(`--replay: ${rec.reason}`);
+      return replay(api, rec.value, tscKhzOption, json);
+    }
 
     const abort = new AbortController();
     const onSigint = () => abort.abort();
@@ -149,7 +145,7 @@ export const probeCommand: CliCommand = {
 
       const first = stableSample(reader, iterations, runOptions);
       const record = sampleRecord(first) as PvclockRecord;
-      const a = analyse(api, { record, tscKhzOption, ...systemFacts() });
+      const a = analyse(api, { record, tscKhzOption, ...readSystemFacts(), native: first });
       const src = { hypervisor: first.hypervisor, pageSource: first.pageSource, retries: first.before.retries };
       if (!json) process.stdout.write(`${renderAnalysis(src, a)}\n\n${renderBoot(a)}\n`);
 
@@ -177,6 +173,21 @@ export const probeCommand: CliCommand = {
     }
   },
 };
+
+/** The analysis and the one measurement a recording holds, printed as a live run prints them. */
+function replay(api: KvmclockApi, rec: Recording, tscKhzOption: number | undefined, json: boolean): number {
+  const record = sampleRecord(rec.start) as PvclockRecord;
+  const a = analyse(api, { record, tscKhzOption, ...rec.facts, native: rec.start });
+  const src = { hypervisor: rec.start.hypervisor, pageSource: rec.start.pageSource, retries: rec.start.before.retries };
+  const result = runResult(api, 1, rec.start, rec.end, a);
+  if (json) {
+    process.stdout.write(`${probeJson({ source: src, replay: rec.dir, analysis: a, measurements: [result], interrupted: false })}\n`);
+    return 0;
+  }
+  process.stdout.write(`replaying the recording in ${rec.dir} (no live reading)\n\n${renderAnalysis(src, a)}\n\n${renderBoot(a)}\n`);
+  process.stdout.write(`\nthe recorded samples (${RECORDING_FILES.start}, ${RECORDING_FILES.end}):\n${renderRun(result)}\n`);
+  return 0;
+}
 
 async function watch(api: KvmclockApi, reader: NativeReader, pollMs: number, seconds: number, json: boolean, o: RunOptions, signal: AbortSignal): Promise<number> {
   let prev: PvclockRecord | null = null;
