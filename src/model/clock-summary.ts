@@ -10,6 +10,8 @@ import { type Ratio, ppbOf } from '../rational.js';
 import { type GuestTscClocksource, guestTscClocksource } from './clock-d.js';
 import { type AbcValues, abcValues, resnapshotStep } from './definitions.js';
 import { clockRates, clocksourceRate, over, pvclockRate } from './rates.js';
+import { type HvPageOutcome, hvPageOf, hvReferenceRatesPpb, vmclockForGuest, xenLeafOf } from './guest-clocks.js';
+import type { VmclockPeriod, XenTscLeaf } from '../backend.js';
 import type { KvmClockData } from './vm.js';
 import type { PvclockRecord } from './pvclock-record.js';
 import { type StandardOptions, standardVm } from './standard.js';
@@ -41,6 +43,8 @@ export interface ClockSummary extends AbcValues {
   readonly ratePpb: { readonly bMinusA: Ratio; readonly cMinusA: Ratio; readonly bMinusC: Ratio };
   /** What KVM_GET_CLOCK returns at the horizon (C or C′ with the master clock). */
   readonly getClock: KvmClockData;
+  /** The clocks of guests that do not read kvmclock directly (guest-clock-abis). */
+  readonly guests: GuestClocksSummary;
   readonly at: bigint;
   readonly guestTsc: bigint;
   /** D: the guest's TSC clocksource (its CLOCK_MONOTONIC_RAW), aligned with B at the reference; null if unusable. */
@@ -52,6 +56,27 @@ export interface ClockSummary extends AbcValues {
   readonly resnapshotStepNs: bigint;
   /** kvmclock_offset the continuous re-snapshot would set at the horizon. */
   readonly continuousKvmclockOffset: bigint;
+}
+
+/** Windows (Hyper-V reference time H), Xen (the CPUID leaf; its time is B) and VMClock at the horizon. */
+export interface GuestClocksSummary {
+  readonly windows: {
+    /** The reference TSC page KVM computes from the vCPU's record (or why it cannot). */
+    readonly page: HvPageOutcome;
+    /** H at the horizon in 100 ns units, and where it comes from (the page, or the MSR fallback ⌊kvmclock_ns/100⌋). */
+    readonly units: bigint;
+    readonly source: 'page' | 'msr';
+    /** H − ⌊B/100⌋ at the horizon (the two floors may differ by one unit). */
+    readonly minusBUnits: bigint;
+    /** The MSR fallback ⌊get_kvmclock_ns()/100⌋ at the horizon (what Windows reads without a valid page). */
+    readonly msrUnits: bigint;
+    /** HV_X64_MSR_TSC_FREQUENCY: virtual_tsc_khz·1000, the frequency the guest is told. */
+    readonly tscFrequencyHz: bigint;
+    /** H's exact drift (ppb) against B, the guest TSC at exactly its kHz, and A; null without a valid page. */
+    readonly ratePpb: { readonly vsB: Ratio; readonly vsNominal: Ratio; readonly vsA: Ratio } | null;
+  };
+  readonly xen: { readonly leaf: XenTscLeaf | null };
+  readonly vmclock: { readonly period: VmclockPeriod; readonly vsBPpb: Ratio; readonly vsNominalPpb: Ratio } | null;
 }
 
 /**
@@ -70,6 +95,21 @@ export function clockSummary(api: KvmclockApi, o: StandardOptions, horizonNs: bi
   const state = vm.clockState(0);
   const rates = clockRates(state);
   const mc = vm.masterClock;
+  const page = hvPageOf(api, v.pvti);
+  const hvUnits = page.valid ? api.hvRefRead(values.guestTsc, page.scale, page.offset) : api.hvRefMsr(values.kvmclockNs);
+  const guests: GuestClocksSummary = {
+    windows: {
+      page,
+      units: hvUnits,
+      source: page.valid ? 'page' : 'msr',
+      minusBUnits: hvUnits - values.b / 100n,
+      msrUnits: api.hvRefMsr(values.kvmclockNs),
+      tscFrequencyHz: BigInt(v.virtualTscKhz) * 1000n,
+      ratePpb: page.valid ? hvReferenceRatesPpb(state, page.scale, o.guestKhz) : null,
+    },
+    xen: { leaf: xenLeafOf(api, v.hwTscKhz) },
+    vmclock: o.guestKhz >= 1 ? vmclockForGuest(api, state, o.guestKhz) : null,
+  };
   return {
     kernel: { name: vm.kernel.name, changes: vm.kernel.changes },
     hostKhz: o.hostKhz,
@@ -91,6 +131,7 @@ export function clockSummary(api: KvmclockApi, o: StandardOptions, horizonNs: bi
     hostClock: { ...state.hostScale, viaGuestTsc: vm.kernel.has('c-via-guest-tsc') },
     ratePpb: { bMinusA: ppbOf(over(rates.b, rates.a)), cMinusA: ppbOf(over(rates.c, rates.a)), bMinusC: ppbOf(over(rates.b, rates.c)) },
     getClock: vm.getClock(at),
+    guests,
     at,
     guestTsc: values.guestTsc,
     ...abcValues(values.a, values.b, values.c),

@@ -6,6 +6,7 @@
  */
 import { PVCLOCK_GUEST_STOPPED, PVCLOCK_TSC_STABLE_BIT } from '../units.js';
 import { guestPvclockScale } from './definitions.js';
+import { setupPage } from './hyperv-page.js';
 import type { ModelContext, VcpuState, VmState } from './vm-state.js';
 
 const lo64 = (x: bigint): bigint => BigInt.asUintN(64, x);
@@ -59,6 +60,8 @@ export function guestTimeUpdate(m: ModelContext, s: VmState, v: VcpuState, h: bi
     flags: (s.tscStable ? PVCLOCK_TSC_STABLE_BIT : 0) | stopped,
   };
   v.clockUpdatePending = false;
+  // kvm_hv_setup_tsc_page: the first vCPU that finds a changed page computes it from its record.
+  s.hvPage = setupPage(api, s.hvPage, v.pvti);
 }
 
 /** The pvclock factors a vCPU's next update would write (for clock states of vCPUs without a record). */

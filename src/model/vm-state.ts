@@ -9,6 +9,7 @@ import type { KvmclockApi } from '../api.js';
 import type { SetTscKhzResult, TimeScale } from '../backend.js';
 import type { KernelProfile } from '../kernel/profile.js';
 import type { Host } from './host.js';
+import type { HvTscPageState } from './hyperv-page.js';
 import type { PvclockRecord } from './pvclock-record.js';
 
 /**
@@ -94,6 +95,8 @@ export interface VmState {
   masterclockUpdatePending: boolean;
   /** The VMM is running the vCPUs (between KVM_RUN and a pause): requests are serviced at once. */
   running: boolean;
+  /** The Hyper-V reference TSC page of a Windows guest and KVM's status for it. */
+  hvPage: HvTscPageState;
   vcpus: VcpuState[];
 }
 

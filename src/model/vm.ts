@@ -26,6 +26,7 @@ import { setClockGuestOffset } from './clock-guest.js';
 import type { ClockState } from './definitions.js';
 import { guestTimeUpdate, nextGuestScale } from './guest-time-update.js';
 import type { Host, HostClocksource } from './host.js';
+import { HV_PAGE_UNSET, type HvTscPageState, referenceTime, requestPageUpdate, writeReferenceTscMsr } from './hyperv-page.js';
 import { type MasterClockBlocker, allOffsetsMatched, blockers, snapshot } from './master-clock.js';
 import { type GuestClockRead, type PvclockRecord, aPvclockRecord, guestClockRead, readRecord } from './pvclock-record.js';
 import { commitTscSync, synchronizeTsc } from './tsc-sync.js';
@@ -73,6 +74,12 @@ export interface ClockValues {
   readonly kvmclockNs: bigint;
   /** D: the guest's TSC clocksource (CLOCK_MONOTONIC_RAW of a guest on `tsc`), aligned with B at its record's reference; null when the record gives no usable kHz. */
   readonly d: bigint | null;
+  /**
+   * H: the Hyper-V reference time a Windows guest reads on this vCPU, in 100 ns units — from
+   * the reference TSC page while its sequence is valid, else from the reference-counter MSR
+   * (⌊kvmclockNs/100⌋).
+   */
+  readonly hvReference: { readonly units: bigint; readonly source: 'page' | 'msr' };
 }
 
 /** The master clock as KVM holds it. */
@@ -142,6 +149,7 @@ export class Vm {
       guestLastValue: 0n,
       masterclockUpdatePending: false,
       running: false,
+      hvPage: HV_PAGE_UNSET,
       vcpus: [],
     };
     snapshot(this.#m, this.#s, at, true);
@@ -181,6 +189,10 @@ export class Vm {
   }
   get guestLastValue(): bigint {
     return this.#s.guestLastValue;
+  }
+  /** The Hyper-V reference TSC page and its status (guest-clock-abis §1.6). */
+  get hvTscPage(): HvTscPageState {
+    return this.#s.hvPage;
   }
   /** A copy of a vCPU's state. */
   vcpu(id: number): Readonly<VcpuState> {
@@ -222,7 +234,8 @@ export class Vm {
     const c = this.#masterClockNs(at) ?? a;
     const cs = v.pvti === null ? null : guestTscClocksource(this.api, v.pvti.tscToSystemMul, v.pvti.tscShift);
     const d = v.pvti === null || cs === null ? null : clockD(this.api, v.pvti, cs, guestTsc);
-    return { h: at, guestTsc, a, b, c, kvmclockNs: this.#s.useMasterClock ? c : a, d };
+    const kvmclockNs = this.#s.useMasterClock ? c : a;
+    return { h: at, guestTsc, a, b, c, kvmclockNs, d, hvReference: referenceTime(this.api, this.#s.hvPage, guestTsc, kvmclockNs) };
   }
 
   // ---------------------------------------------------------------- operations
@@ -393,6 +406,7 @@ export class Vm {
     this.#op(h, (at) => {
       const v = this.#vcpu(id);
       const given = aPvclockRecord(record, 'record');
+      this.#s.hvPage = requestPageUpdate(this.#s.hvPage);
       snapshot(this.#m, this.#s, at, true);
       const s = this.#s;
       const caps = this.host.caps;
@@ -498,6 +512,30 @@ export class Vm {
     });
   }
 
+  /**
+   * A write of HV_X64_MSR_REFERENCE_TSC at h by the guest or by the VMM (a restore): with the
+   * enable bit the page becomes GUEST_CHANGED / HOST_CHANGED (clearing a sticky BROKEN) and a
+   * master-clock update is requested, which computes it; without it the page is UNSET.
+   */
+  writeReferenceTscMsr(h: bigint, enable: boolean, by: 'guest' | 'host' = 'host'): void {
+    if (by !== 'guest' && by !== 'host') throw ArgumentRangeError.choice('by', ['guest', 'host'], String(by));
+    this.#op(h, (at) => {
+      this.#s.hvPage = writeReferenceTscMsr(this.#s.hvPage, aBool(enable, 'enable'), by);
+      if (enable) this.#s.masterclockUpdatePending = true;
+      this.#serviceIfRunning(at);
+    });
+  }
+
+  /**
+   * HV_X64_MSR_TIME_REF_COUNT read by the guest on vCPU 0 at h (100 ns units): with the page
+   * SET, the page formula at vCPU 0's guest TSC; otherwise ⌊get_kvmclock_ns()/100⌋.
+   */
+  hvReferenceCounter(h: bigint): bigint {
+    const c = this.clocks(0, h);
+    const page = this.#s.hvPage;
+    return page.status === 'set' ? this.api.hvRefRead(c.guestTsc, page.scale, page.offset) : this.api.hvRefMsr(c.kvmclockNs);
+  }
+
   /** The guest reads its kvmclock on a vCPU at host TSC h (version protocol, stable flag, last_value guard). */
   guestRead(id: number, h: bigint): GuestClockRead {
     const at = this.host.checkInstant(h, 'h');
@@ -599,6 +637,7 @@ export class Vm {
    * call (KVM_SET_CLOCK) leaves a pending KVM_REQ_MASTERCLOCK_UPDATE pending, as the kernel does.
    */
   #updateMasterclock(h: bigint, forced: boolean): void {
+    this.#s.hvPage = requestPageUpdate(this.#s.hvPage); // kvm_hv_request_tsc_page_update
     snapshot(this.#m, this.#s, h, forced);
     this.#requestAllClockUpdates();
   }

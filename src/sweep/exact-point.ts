@@ -6,10 +6,11 @@
  */
 import type { KvmclockApi } from '../api.js';
 import { isKvmclockError } from '../errors.js';
+import { KernelProfile } from '../kernel/profile.js';
 import { abc, type AbcValues, abcValues, type ClockState, resnapshotStep } from '../model/definitions.js';
 import { STANDARD_M } from '../model/standard.js';
 import { tscCaps } from '../model/vendor.js';
-import { clocksourceRate, over, pvclockRate, times, tscRatioRate } from '../model/rates.js';
+import { clockRates, over } from '../model/rates.js';
 import { type Ratio, ppbOf } from '../rational.js';
 import type { GridPoint } from './grid.js';
 
@@ -48,13 +49,13 @@ export type PointResult = ExactPoint | FailedPoint;
 
 export const isFailedPoint = (p: PointResult): p is FailedPoint => 'error' in p;
 
-/** Compute one point exactly. */
-export function exactPoint(api: KvmclockApi, p: GridPoint, tolerancePpm: number): PointResult {
-  return evaluatePoint(api, p, tolerancePpm).point;
+/** Compute one point exactly (under `kernel`, default 6.18). */
+export function exactPoint(api: KvmclockApi, p: GridPoint, tolerancePpm: number, kernel: KernelProfile = KernelProfile.baseline): PointResult {
+  return evaluatePoint(api, p, tolerancePpm, kernel).point;
 }
 
 /** Compute one point exactly, with the clock state it was evaluated on (for sampling). */
-export function evaluatePoint(api: KvmclockApi, p: GridPoint, tolerancePpm: number): { readonly point: PointResult; readonly state?: ClockState } {
+export function evaluatePoint(api: KvmclockApi, p: GridPoint, tolerancePpm: number, kernel: KernelProfile = KernelProfile.baseline): { readonly point: PointResult; readonly state?: ClockState } {
   const caps = tscCaps(p.vendor);
   const h = STANDARD_M + BigInt(p.hostKhz) * 1000n * p.horizonS;
   let r: ReturnType<typeof abc>;
@@ -76,7 +77,7 @@ export function evaluatePoint(api: KvmclockApi, p: GridPoint, tolerancePpm: numb
       masterCycleNow: STANDARD_M,
       l1Offset: 0n,
       h,
-    });
+    }, kernel);
   } catch (e) {
     if (isKvmclockError(e) && e.code !== 'internal' && e.code !== 'type' && e.code !== 'range') {
       const maxGuest = api.maxGuestTscKhz(p.hostKhz, caps.maxRatio, caps.frac);
@@ -101,10 +102,8 @@ export function evaluatePoint(api: KvmclockApi, p: GridPoint, tolerancePpm: numb
               ? 'refused-ratio'
               : 'refused-slower-without-scaling'
             : 'scaled';
-  // Per host cycle: A = mult/2^shift, C = mh·2^sh/2^32, B = (ratio/2^frac)·mg·2^sg/2^32 (ns).
-  const rateA = clocksourceRate(r.mult, r.shift);
-  const rateC = pvclockRate(r.hostScale.mul, r.hostScale.shift);
-  const rateB = times(tscRatioRate(r.ratio, caps.frac), pvclockRate(r.guestScale.mul, r.guestScale.shift));
+  // Per host cycle: A = mult/2^shift, C = mh·2^sh/2^32 (C′: through the VM ratio), B = (ratio/2^frac)·mg·2^sg/2^32 (ns).
+  const { a: rateA, b: rateB, c: rateC } = clockRates(r.state);
   const step = resnapshotStep(api, r.state, h);
   const point: ExactPoint = {
     ...p,
