@@ -300,9 +300,8 @@ export function createApi(b: Backend): KvmclockApi {
     },
     getClockGuestV6(kernel, useMaster, m, k, off, l1Offset, ratio, frac, host, hasControl, allMatched) {
       const profile = aKernelProfile(kernel);
-      const matched = aBool(allMatched, 'all_matched_tsc');
-      return b.getClockGuestV6(
-        profile.has('hz-pvclock'),
+      // Validated in argument order, so the first bad argument is the one named.
+      const args = [
         aBool(useMaster, 'use_master_clock'),
         aU64(m, 'master_cycle_now'),
         aS64(k, 'master_kernel_ns'),
@@ -312,10 +311,10 @@ export function createApi(b: Backend): KvmclockApi {
         aFrac(frac, 'frac'),
         aU64(host, 'host_khz'),
         aBool(hasControl, 'has_tsc_control'),
-        !profile.has('masterclock-offset-tscs') || matched,
-      );
+      ] as const;
+      const matched = aBool(allMatched, 'all_matched_tsc');
+      return b.getClockGuestV6(profile.has('hz-pvclock'), ...args, !profile.has('masterclock-offset-tscs') || matched);
     },
-
     hvTscPage: (mul, shift, ts, st, flags) => b.hvTscPage(aU32(mul, 'tsc_to_system_mul'), aS8(shift, 'tsc_shift'), aU64(ts, 'tsc_timestamp'), aU64(st, 'system_time'), aU8(flags, 'flags')),
     hvRefRead: (tsc, scale, offset) => b.hvRefRead(aU64(tsc, 'tsc'), aU64(scale, 'tsc_scale'), aWord64(offset, 'tsc_offset')),
     hvRefMsr: (ns) => b.hvRefMsr(aU64(ns, 'kvmclock_ns')),

@@ -10,7 +10,8 @@ import { describe, expect, it } from 'vitest';
 
 import type { Backend, PvclockParams } from '../src/backend.js';
 import { ArithmeticFaultError, InternalError, KernelRuleError, isKvmclockError } from '../src/errors.js';
-import { SetTscFlags, WasmStatus, wasmBackend } from '../src/wasm/backend.js';
+import { KernelProfile } from '../src/kernel/profile.js';
+import { ClockGuestCheck, HvInvalid, SetTscFlags, WasmStatus, wasmBackend } from '../src/wasm/backend.js';
 import { SOURCE_SHA256, WASM_SHA256 } from '../src/wasm/binary.gen.js';
 import { wasmSourceHash } from '../src/wasm/codegen.js';
 import { batchViews, wasmBytes, wasmExports, wasmImports } from '../src/wasm/instance.js';
@@ -41,6 +42,11 @@ describe('embedded module', () => {
       zero: w.STATUS_ZERO.value,
       toolarge: w.STATUS_TOOLARGE.value,
       EINVAL: w.STATUS_EINVAL.value,
+      ERANGE: w.STATUS_ERANGE.value,
+      nofreq: w.STATUS_NOFREQ.value,
+      nomaster: w.STATUS_NOMASTER.value,
+      invalid: w.STATUS_INVALID.value,
+      nofit: w.STATUS_NOFIT.value,
     }).toEqual(WasmStatus);
     expect({
       ratioWritten: w.SET_TSC_RATIO_WRITTEN.value,
@@ -48,6 +54,31 @@ describe('embedded module', () => {
       catchup: w.SET_TSC_CATCHUP.value,
       virtualScale: w.SET_TSC_VIRTUAL_SCALE.value,
     }).toEqual(SetTscFlags);
+  });
+
+  it('exports the KVM_[GS]ET_CLOCK_GUEST check codes and Hyper-V page reasons that src/wasm/backend.ts mirrors', () => {
+    const w = wasmExports();
+    expect({
+      pads: w.CLOCK_GUEST_PADS.value,
+      mul: w.CLOCK_GUEST_MUL.value,
+      shift: w.CLOCK_GUEST_SHIFT.value,
+      noMaster: w.CLOCK_GUEST_NO_MASTER.value,
+      noFreq: w.CLOCK_GUEST_NO_FREQ.value,
+      tscBehind: w.CLOCK_GUEST_TSC_BEHIND.value,
+    }).toEqual(ClockGuestCheck);
+    expect({ unstable: w.HV_INVALID_UNSTABLE.value, mul: w.HV_INVALID_MUL.value }).toEqual(HvInvalid);
+  });
+
+  it('uses distinct, non-zero codes: statuses (OK = 0) and the check / reason words after them', () => {
+    // A duplicated status would make the wrapper report one kernel failure as another.
+    const statuses = Object.values(WasmStatus);
+    expect(new Set(statuses).size).toBe(statuses.length);
+    expect(WasmStatus.ok).toBe(0);
+    for (const group of [ClockGuestCheck, HvInvalid]) {
+      const codes = Object.values(group) as number[];
+      expect(new Set(codes).size).toBe(codes.length);
+      expect(codes.every((c) => c !== 0)).toBe(true);
+    }
   });
 
   it('turns a Wasm trap into InternalError', () => {
@@ -60,7 +91,8 @@ describe('embedded module', () => {
 // ---------------------------------------------------------------------------
 // Vectors
 
-type In = Record<string, bigint>;
+/** Vector inputs: integers, and the `profile` string of the profile-taking commands. */
+type In = Record<string, bigint> & { profile?: string };
 type Out = Record<string, string>;
 const n = (v: bigint): number => Number(v);
 const b = (v: bigint): boolean => v !== 0n;
@@ -129,13 +161,76 @@ const RUNNERS: Record<string, (be: Backend, i: In) => Out> = {
     const w = be.wallClock(i.wall_nsec);
     return { sec: str(w.sec), nsec: str(w.nsec), sec_hi: str(w.secHi) };
   },
+
+  // Upstream variants: a PROFILE becomes the flags the Backend takes (as src/api.ts derives them).
+  tgt_tsc_hz: (be, i) => ({ hz: str(be.tgtTscHz(i.host_khz, i.ratio, n(i.frac), b(i.has_control))) }),
+  master_tsc_scale: (be, i) => {
+    const t = be.masterTscScale(i.host_khz, i.ratio, n(i.frac), b(i.has_control));
+    return { shift: str(t.shift), mul: str(t.mul) };
+  },
+  get_kvmclock_k: (be, i) => ({
+    clock: str(be.getKvmclock(profile(i).has('c-via-guest-tsc'), i.host_tsc, i.M, i.K, i.kvmclock_offset, i.ratio, n(i.frac), i.host_khz, b(i.has_control))),
+  }),
+  mclock_mode: (be, i) => {
+    const mode = be.mclockMode(profile(i).has('masterclock-offset-tscs'), b(i.matched_tsc), b(i.matched_freq), b(i.tsc_clocksource), b(i.backwards_tsc), b(i.old_kvmclock));
+    return { use_master_clock: str(mode.useMasterClock), tsc_stable: str(mode.tscStable) };
+  },
+  compute_guest_tsc: (be, i) => ({ guest_tsc: str(be.computeGuestTsc(i.this_tsc_write, i.this_tsc_nsec, i.kernel_ns, n(i.vmult), n(i.vshift), b(i.signed))) }),
+  tsc_catchup: (be, i) => {
+    const p = profile(i);
+    const c = be.tscCatchup(p.has('upscale-to-now'), p.has('signed-compute-guest-tsc'), i.this_tsc_write, i.this_tsc_nsec, n(i.vmult), n(i.vshift), i.l1_offset, i.ratio, n(i.frac), i.M, i.K, i.h_now, i.k_now);
+    return { l1_offset: str(c.l1Offset), tsc_timestamp: str(c.tscTimestamp) };
+  },
+  hvclock_to_hz: (be, i) => ({ hz: str(be.hvclockToHz(n(i.mul), n(i.shift))) }),
+  set_clock_guest_v6: (be, i) => {
+    const record = { tscTimestamp: i.pv_tsc_timestamp, systemTime: i.pv_system_time, mul: n(i.pv_mul), shift: n(i.pv_shift), flags: 0 };
+    const r = be.setClockGuestV6(record, b(i.pads_nonzero), b(i.use_master), i.M, i.K, i.l1_offset, i.ratio, n(i.frac), i.host_khz, b(i.has_control));
+    return { kvmclock_offset: str(r.kvmclockOffset), guest_tsc: str(r.guestTsc) };
+  },
+  get_clock_guest_v6: (be, i) => {
+    // the command models the v6 series as posted: Hz pvclock, TSC_STABLE only with matched offsets
+    const r = be.getClockGuestV6(true, b(i.use_master), i.M, i.K, i.kvmclock_offset, i.l1_offset, i.ratio, n(i.frac), i.host_khz, b(i.has_control), b(i.all_matched_tsc));
+    return { tsc_timestamp: str(r.tscTimestamp), system_time: str(r.systemTime), mul: str(r.mul), shift: str(r.shift), flags: str(r.flags) };
+  },
+
+  // Guest clock ABIs
+  hv_tsc_page: (be, i) => {
+    const p = be.hvTscPage(n(i.mul), n(i.shift), i.tsc_timestamp, i.system_time, n(i.flags));
+    return { scale: str(p.scale), offset: str(p.offset) };
+  },
+  hv_ref_read: (be, i) => ({ units: str(be.hvRefRead(i.tsc, i.scale, BigInt.asUintN(64, i.offset))) }),
+  hv_ref_msr: (be, i) => ({ units: str(be.hvRefMsr(i.kvmclock_ns)) }),
+  xen_tsc_leaf: (be, i) => {
+    const l = be.xenTscLeaf(n(i.tgt_tsc_khz));
+    return { ecx: str(l.ecx), edx: str(l.edx), eax: str(l.eax) };
+  },
+  vmclock_read: (be, i) => {
+    const t = be.vmclockRead(i.counter, i.counter_value, i.period_frac, n(i.shift), i.time_sec, i.time_frac_sec);
+    return { sec: str(t.sec), nsec: str(t.nsec) };
+  },
+  vmclock_gettime: (be, i) => {
+    const tai = (n(i.tai_offset_sec) << 16) >> 16; // the Backend takes the s16 (the API accepts the u16 pattern too)
+    const t = be.vmclockGettime(i.counter, i.counter_value, i.period_frac, n(i.shift), i.time_sec, i.time_frac_sec, n(i.time_type), i.flags, tai, n(i.clock_status));
+    return { sec: str(t.sec), nsec: str(t.nsec) };
+  },
+  vmclock_period: (be, i) => {
+    const p = be.vmclockPeriod(i.freq_hz);
+    return { shift: str(p.shift), period: str(p.period) };
+  },
 };
 
+/** The kernel profile a vector names. */
+function profile(i: In): KernelProfile {
+  if (i.profile === undefined) throw new Error('vector without a profile');
+  return KernelProfile.parse(i.profile);
+}
+
 /**
- * Vector functions that are not a Backend primitive: `abc` composes them in the clock
- * model (src/model/definitions.ts); test/kernel-vectors.test.ts runs it on both backends.
+ * Vector functions that are not a Backend primitive: `abc`, `abc_k` and `mclock_step_k`
+ * compose them in the clock model (src/model/definitions.ts); test/kernel-vectors.test.ts
+ * runs them on both backends.
  */
-const NOT_BACKEND = new Set(['abc']);
+const NOT_BACKEND = new Set(['abc', 'abc_k', 'mclock_step_k']);
 
 /** Error codes by class: modelled CPU faults vs kernel rules. */
 const FAULT_CODES = new Set(['div0', 'overflow', 'de']);
@@ -151,6 +246,8 @@ function runVector(fn: string, input: In): Out {
     if (!(e instanceof expectedClass)) return { error: `${e.code} thrown as ${e.name}` };
     if (e.message.length === 0) return { error: `${e.code} without a message` };
     const value = e instanceof KernelRuleError ? e.value : undefined;
+    const reason = e instanceof KernelRuleError ? e.reason : undefined;
+    if (reason !== undefined) return { error: e.code, reason };
     return value === undefined ? { error: e.code } : { error: e.code, value: String(value) };
   }
 }
@@ -171,7 +268,7 @@ describe('kernel-validated vectors', () => {
       for (const [index, line] of lines.entries()) {
         const vector = JSON.parse(line) as { fn: string; in: Record<string, string>; out: Out };
         if (NOT_BACKEND.has(vector.fn)) continue;
-        const input: In = Object.fromEntries(Object.entries(vector.in).map(([k, v]) => [k, BigInt(v)]));
+        const input = Object.fromEntries(Object.entries(vector.in).map(([k, v]) => [k, k === 'profile' ? v : BigInt(v)])) as In;
         let actual: Out;
         try {
           actual = runVector(vector.fn, input);

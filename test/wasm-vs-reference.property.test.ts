@@ -9,27 +9,43 @@
  * - batch methods: random lengths 0..40, inputs and outputs as sub-array views at odd
  *   offsets of a larger buffer, output aliasing an input, output longer than the
  *   input (the tail must be left alone), and a few long arrays.
+ * - the upstream-variant and guest-clock-ABI methods compare the whole outcome: class, code,
+ *   value, reason, the argument an argument error names, and the message (except `hang`,
+ *   whose wording differs between the backends, as for getTimeScale); every kernel profile
+ *   preset and a few compositions run through each profile-taking method; mclockMode is
+ *   checked on its whole domain.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { KvmclockApi } from '../src/api.js';
-import { U64_MAX } from '../src/units.js';
+import { KernelProfile } from '../src/kernel/profile.js';
+import { U32_MAX, U64_MAX } from '../src/units.js';
 import {
   ALL_FRAC,
   ALL_MUL_SHIFT,
   ALL_S8,
   ALL_SHIFT64,
+  ALL_U8,
+  KERNEL_PROFILE_STRINGS,
   batchLength,
   caps,
   fracAndRatio,
+  fracAndVariantRatio,
+  hostKhz64,
+  hz,
+  kernelProfile,
   khz,
   khzArg,
   mulShift,
   oddOffset,
+  pvFlags,
+  pvMul,
   pvclockMulShift,
   ratioFor,
+  s16Pattern,
   s32,
   s64,
+  s8Shift,
   setClockFlags,
   shift64,
   timeScaleArgs,
@@ -38,6 +54,11 @@ import {
   u32NonZero,
   u64,
   u8,
+  vmclockFlags,
+  vmclockShift,
+  vmclockStatus,
+  vmclockTimeType,
+  word64,
 } from './helpers/arbitraries.js';
 import { apiMethodNames, bothApis, normalize, outcome, show } from './helpers/backends.js';
 import { NUM_RUNS, subSeed } from './helpers/seed.js';
@@ -71,6 +92,108 @@ const userHostKhz: fc.Arbitrary<[number, number]> = fc.oneof(
   // a zero on either side: user 0 is "use the default", host 0 divides by zero
   { weight: 1, arbitrary: fc.tuple(khzArg, khzArg, fc.boolean()).map(([u, h, zeroHost]): [number, number] => (zeroHost ? [u, 0] : [0, h])) },
 );
+
+// ---------------------------------------------------------------------------
+// Generators for the upstream-variant and guest-clock-ABI methods. Some shape their inputs with
+// the reference (a record for the host's own frequency, a page KVM would write) so that the
+// interesting branches are reached; the comparison itself is always wasm against reference.
+
+const NS = 1_000_000_000n;
+const s64of = (x: bigint): bigint => BigInt.asIntN(64, x);
+const profileArb = kernelProfile((t) => KernelProfile.parse(t));
+const mostly = (p: boolean): fc.Arbitrary<boolean> => fc.oneof({ weight: 5, arbitrary: fc.constant(p) }, { weight: 1, arbitrary: fc.constant(!p) });
+/** A signed step: mostly small, sometimes any s64 (wrapping). */
+const step = fc.oneof({ weight: 3, arbitrary: fc.bigInt({ min: -(1n << 40n), max: 1n << 40n }) }, { weight: 1, arbitrary: s64 });
+/** (mul, shift) of kvm_get_time_scale(10^9, f) for 1 ≤ f < 2^63, or undefined. */
+function pvclockFor(f: bigint): { mul: number; shift: number } | undefined {
+  return f >= 1n && f < 1n << 63n ? ref.getTimeScale(NS, f) : undefined;
+}
+/** A multiplier that makes (mul, shift) convert at about `f` Hz, when one fits a u32. */
+function mulForShift(f: bigint, shift: number): number | undefined {
+  if (f === 0n) return undefined;
+  const m = shift <= 32 ? (NS << BigInt(32 - shift)) / f : NS / f >> BigInt(shift - 32);
+  return m >= 1n && m <= BigInt(U32_MAX) ? Number(m) : undefined;
+}
+
+/** KVM_SET_CLOCK_GUEST arguments: mostly a record at about the vCPU's own frequency (the window), near its guest TSC. */
+function setClockGuestArgs(s?: number): fc.Arbitrary<Args> {
+  return fc
+    .record({
+      host: hostKhz64,
+      fr: fracAndVariantRatio(),
+      ctl: fc.boolean(),
+      master: mostly(true),
+      pads: mostly(false),
+      m: u64,
+      k: s64,
+      l1: u64,
+      mode: fc.constantFrom('natural', 'forShift', 'forShift', 'random'),
+      freqDelta: fc.oneof(fc.integer({ min: -1100, max: 1100 }).map(BigInt), fc.constantFrom(-1001n, -1000n, 999n, 1000n, 1001n), s64),
+      shift: s === undefined ? fc.oneof(s8Shift, fc.constantFrom(-32, -31, 31, 32), fc.integer({ min: -31, max: 31 })) : fc.constant(s),
+      mul: pvMul,
+      tsDelta: fc.oneof({ weight: 3, arbitrary: fc.integer({ min: -3, max: 3 }).map(BigInt) }, { weight: 1, arbitrary: s64 }),
+      tsRandom: fc.option(u64, { freq: 6 }),
+      st: u64,
+      flags: fc.option(u8),
+    })
+    .map((a) => {
+      const [frac, ratio] = a.fr;
+      let c = lo64(a.host * 1000n);
+      if (a.ctl) c = ref.scaleTsc(c, ratio, frac);
+      const want = lo64(c + a.freqDelta);
+      let mul = a.mul;
+      let shift = a.shift;
+      if (a.mode === 'natural' && s === undefined) {
+        const t = pvclockFor(want);
+        if (t !== undefined) ({ mul, shift } = t);
+      } else if (a.mode !== 'random') {
+        mul = mulForShift(want, shift) ?? mul;
+      }
+      const g = ref.readL1Tsc(a.m, a.l1, ratio, frac);
+      const tscTimestamp = a.tsRandom ?? lo64(g + a.tsDelta);
+      const record = { tscTimestamp, systemTime: a.st, mul, shift, ...(a.flags === null ? {} : { flags: a.flags }) };
+      return [record, a.pads, a.master, a.m, a.k, a.l1, ratio, frac, a.host, a.ctl];
+    });
+}
+
+/** KVM_GET_CLOCK_GUEST arguments; without a forced frac, sometimes a kHz·1000 that wraps to 0 after scaling (the 6.18 hang). */
+function getClockGuestArgs(s?: number): fc.Arbitrary<Args> {
+  const ordinary = fc
+    .tuple(profileArb, mostly(true), u64, s64, s64, u64, fracAndVariantRatio(s), hostKhz64, fc.boolean(), fc.boolean())
+    .map(([p, master, m, k, off, l1, [f, r], host, ctl, matched]): Args => [p, master, m, k, off, l1, r, f, host, ctl, matched]);
+  if (s !== undefined) return ordinary;
+  const wraps = fc
+    .tuple(profileArb, fc.integer({ min: 0, max: 3 }), fc.integer({ min: 1, max: 7 }), u64, s64, s64, u64, fc.boolean())
+    .map(([p, e, k, m, kk, off, l1, matched]): Args => [p, true, m, kk, off, l1, (BigInt(k) << 61n) >> BigInt(e), 0, 1n << BigInt(e), true, matched]);
+  return fc.oneof({ weight: 6, arbitrary: ordinary }, { weight: 1, arbitrary: wraps });
+}
+
+/** A Hyper-V page source record's (mul, shift): KVM's own, around the validity boundary max_mul, or anything. */
+function hvMulShift(s?: number): fc.Arbitrary<[number, number]> {
+  const boundary = fc.tuple(s === undefined ? s8Shift : fc.constant(s), fc.integer({ min: -2, max: 1 }), pvMul).map(([sh, d, any]): [number, number] => {
+    const maxMul = lo64(100n << BigInt((32 - sh) & 63));
+    const m = maxMul + BigInt(d);
+    return [m >= 0n && m <= BigInt(U32_MAX) ? Number(m) : any, sh];
+  });
+  const own = khzArg.map((k): [number, number] => {
+    const t = pvclockFor(BigInt(k) * 1000n) ?? { mul: 0, shift: 0 };
+    return [t.mul, t.shift];
+  });
+  const random = fc.tuple(pvMul, s === undefined ? s8Shift : fc.constant(s));
+  return s === undefined ? fc.oneof(own, boundary, random) : fc.oneof(boundary, random);
+}
+
+/** A VMClock (period, shift): the exact one for a frequency, or anything; `s` forces the shift. */
+function vmclockPeriodShift(s?: number): fc.Arbitrary<[bigint, number]> {
+  const exact = hz.map((f): [bigint, number] => {
+    const p = f >= 2n ? ref.vmclockPeriod(f) : { period: 0n, shift: 0 };
+    return [p.period, s ?? p.shift];
+  });
+  return fc.oneof(exact, fc.tuple(u64, s === undefined ? vmclockShift : fc.constant(s)));
+}
+
+const vmclockReadArgs = (s?: number): fc.Arbitrary<Args> =>
+  fc.tuple(near(u64), vmclockPeriodShift(s), u64, fc.oneof(u64, fc.constantFrom(0n, 1n << 63n, U64_MAX))).map(([[cv, c], [p, sh], sec, frac]) => [c, cv, p, sh, sec, frac]);
 
 const SCALAR: Record<Exclude<Method, `${string}Batch`>, ScalarSpec> = {
   mulU64U32Shr: { gen: (s) => fc.tuple(u64, u32, S(s, mulShift)), sweep: ALL_MUL_SHIFT },
@@ -136,10 +259,126 @@ const SCALAR: Record<Exclude<Method, `${string}Batch`>, ScalarSpec> = {
   },
   setClock: { gen: () => fc.tuple(u64, setClockFlags, near(u64), fc.boolean(), u64, u64).map(([c, f, [rt, now], um, k, bn]) => [c, f, rt, now, um, k, bn]) },
   wallClock: { gen: () => u64.map((x) => [x]) },
+
+  // Upstream variants (kernel-variants)
+  tgtTscHz: { gen: (s) => fc.tuple(hostKhz64, fracAndVariantRatio(s), fc.boolean()).map(([h, [f, r], b]) => [h, r, f, b]), sweep: ALL_FRAC },
+  masterTscScale: { gen: (s) => fc.tuple(hostKhz64, fracAndVariantRatio(s), fc.boolean()).map(([h, [f, r], b]) => [h, r, f, b]), sweep: ALL_FRAC },
+  getKvmclock: {
+    gen: (s) =>
+      fc
+        .tuple(profileArb, near(u64), s64, s64, fracAndVariantRatio(s), hostKhz64, fc.boolean())
+        .map(([p, [m, h], k, off, [f, r], host, ctl]) => [p, h, m, k, off, r, f, host, ctl]),
+    sweep: ALL_FRAC,
+  },
+  mclockMode: { gen: () => fc.tuple(profileArb, fc.boolean(), fc.boolean(), fc.boolean(), fc.boolean(), fc.boolean()) },
+  computeGuestTsc: {
+    gen: (s) => fc.tuple(u64, u64, step, pvclockMulShift(s), fc.boolean()).map(([w, nsec, d, [m, sh], signed]) => [w, nsec, s64of(nsec + d), m, sh, signed]),
+    sweep: ALL_S8,
+  },
+  tscCatchup: {
+    gen: (s) =>
+      fc
+        .tuple(profileArb, u64, u64, pvclockMulShift(s), u64, fracAndVariantRatio(), near(u64), step, step)
+        .map(([p, w, nsec, [vm, vs], l1, [f, r], [m, hNow], dk, dNow]) => {
+          const k = s64of(nsec + dk);
+          return [p, w, nsec, vm, vs, l1, r, f, m, k, hNow, s64of(k + dNow)];
+        }),
+    sweep: ALL_S8,
+  },
+  hvclockToHz: {
+    gen: (s) =>
+      s === undefined
+        ? fc.oneof(fc.tuple(pvMul, s8Shift), hz.map((f) => pvclockFor(f) ?? { mul: 0, shift: 0 }).map((t) => [t.mul, t.shift]))
+        : pvMul.map((m) => [m, s]),
+    sweep: ALL_S8,
+  },
+  setClockGuestV6: { gen: (s) => setClockGuestArgs(s), sweep: ALL_S8 },
+  getClockGuestV6: { gen: (s) => getClockGuestArgs(s), sweep: ALL_FRAC },
+
+  // Guest clock ABIs (guest-clock-abis)
+  hvTscPage: { gen: (s) => fc.tuple(hvMulShift(s), u64, u64, pvFlags).map(([[m, sh], t, st, fl]) => [m, sh, t, st, fl]), sweep: ALL_S8 },
+  hvRefRead: {
+    gen: () =>
+      fc.oneof(
+        fc.tuple(u64, u64, word64),
+        // a page KVM wrote, read near its tsc_timestamp
+        fc.tuple(hvMulShift(), u64, u64, step).map(([[m, sh], t, st, d]): Args => {
+          const o = outcome(() => ref.hvTscPage(m, sh, t, st, 1));
+          const page = o.ok ? (o.value as { scale: bigint; offset: bigint }) : { scale: lo64(t * 3n), offset: st };
+          return [lo64(t + d), page.scale, page.offset];
+        }),
+      ),
+  },
+  hvRefMsr: { gen: () => u64.map((x) => [x]) },
+  xenTscLeaf: { gen: () => fc.oneof(khzArg, fc.constantFrom(0, 1, 10_000, 10_001, U32_MAX)).map((k) => [k]) },
+  vmclockRead: { gen: (s) => vmclockReadArgs(s), sweep: ALL_U8 },
+  vmclockGettime: {
+    gen: (s) =>
+      fc.tuple(vmclockReadArgs(s), vmclockTimeType, vmclockFlags, s16Pattern, vmclockStatus).map(([r, type, flags, tai, status]) => [...r, type, flags, tai, status]),
+    sweep: ALL_U8,
+  },
+  vmclockPeriod: {
+    gen: () =>
+      fc
+        .oneof(
+          hz,
+          fc.constantFrom(0n, 1n, 2n, 3n, 4n, U64_MAX, U64_MAX - 1n, 1n << 63n),
+          fc.tuple(fc.integer({ min: 1, max: 63 }), fc.integer({ min: -1, max: 1 })).map(([k, d]) => (1n << BigInt(k)) + BigInt(d)),
+        )
+        .map((f) => [f]),
+  },
 };
 
-/** An outcome's label: the error code, or a finer label for setTscKhz's branches. */
-function label(m: Method, o: ReturnType<typeof outcome>): string {
+/** The methods compared on their whole outcome (reason, argument and message too). */
+const NEW_METHODS = new Set<Method>([
+  'tgtTscHz',
+  'masterTscScale',
+  'getKvmclock',
+  'mclockMode',
+  'computeGuestTsc',
+  'tscCatchup',
+  'hvclockToHz',
+  'setClockGuestV6',
+  'getClockGuestV6',
+  'hvTscPage',
+  'hvRefRead',
+  'hvRefMsr',
+  'xenTscLeaf',
+  'vmclockRead',
+  'vmclockGettime',
+  'vmclockPeriod',
+]);
+
+/** The methods whose first argument is a kernel profile. */
+const PROFILE_METHODS = ['getKvmclock', 'mclockMode', 'tscCatchup', 'getClockGuestV6'] as const satisfies readonly Method[];
+
+type FullOutcome =
+  | { readonly ok: true; readonly value: unknown }
+  | { readonly ok: false; readonly error: { class: string; code: unknown; value: unknown; reason: unknown; argument: unknown; message: string | undefined } };
+
+/** A call's whole outcome: the normalized result, or the error's class, code, value, reason, argument and message (not for `hang`). */
+function fullOutcome(f: () => unknown): FullOutcome {
+  try {
+    return { ok: true, value: normalize(f()) };
+  } catch (e) {
+    const r = e as Error & { code?: unknown; value?: unknown; reason?: unknown; argument?: unknown };
+    return {
+      ok: false,
+      error: {
+        class: e instanceof Error ? e.constructor.name : `non-Error ${typeof e}`,
+        code: r.code,
+        value: r.value,
+        reason: r.reason,
+        argument: r.argument,
+        message: r.code === 'hang' ? undefined : r.message,
+      },
+    };
+  }
+}
+
+/** An outcome's label: the error code, or a finer label for setTscKhz's and the new methods' branches. */
+function label(m: Method, o: ReturnType<typeof outcome>, args: Args = []): string {
+  if (NEW_METHODS.has(m)) return newLabel(m, fullOutcome(() => call(ref, m, args)), args);
   if (!o.ok) return String(o.error.code);
   if (m === 'setTscKhz') {
     const v = o.value as { rc: number; ratio: bigint | null; useScaling: boolean; catchup: boolean; virtualTscMult: number | null };
@@ -151,11 +390,45 @@ function label(m: Method, o: ReturnType<typeof outcome>): string {
   return 'ok';
 }
 
-/** Both backends, same arguments: same result or same error. */
+/** The label of an outcome of one of the new methods: which error path, or which kind of success. */
+function newLabel(m: Method, o: FullOutcome, args: Args): string {
+  if (!o.ok) {
+    const { code, reason, message = '' } = o.error;
+    if (code === 'invalid') return `invalid:${String(reason)}`;
+    if (code === 'EINVAL') {
+      const check = [
+        ['padding', 'pads'],
+        ['tsc_to_system_mul is 0', 'mul'],
+        ['tsc_shift', 'shift'],
+        ['master clock', 'nomaster'],
+        ['times 1000 is 0', 'nofreq'],
+        ['below the record', 'tsc'],
+        ['unreliable', 'unreliable'],
+        ['time_type', 'type'],
+        ['UTC', 'ambiguous'],
+      ].find(([part]) => message.includes(part));
+      return `EINVAL:${check?.[1] ?? '?'}`;
+    }
+    return String(code);
+  }
+  const v = o.value as Record<string, unknown>;
+  if (m === 'tscCatchup') return v.l1Offset === args[5] ? 'ok:kept' : 'ok:bumped';
+  if (m === 'getClockGuestV6') return v.flags === 1 ? 'ok:stable' : 'ok:unstable';
+  if (m === 'vmclockGettime') return args[6] === 1 ? 'ok:tai' : 'ok:utc';
+  if (m === 'mclockMode') return `ok:${String(v.useMasterClock)}/${String(v.tscStable)}`;
+  return 'ok';
+}
+
+/** Both backends, same arguments: same result or same error (the whole outcome for the new methods). */
 function agree(m: Method, args: Args): void {
+  const at = `${m}(${show(args).slice(1, -1)})`;
+  if (NEW_METHODS.has(m)) {
+    expect(fullOutcome(() => call(wasm, m, args)), at).toStrictEqual(fullOutcome(() => call(ref, m, args)));
+    return;
+  }
   const r = outcome(() => call(ref, m, args));
   const w = outcome(() => call(wasm, m, args));
-  expect(w, `${m}(${show(args).slice(1, -1)})`).toStrictEqual(r);
+  expect(w, at).toStrictEqual(r);
 }
 
 describe('wasm ≡ reference: coverage', () => {
@@ -189,12 +462,24 @@ describe('wasm ≡ reference: the generators reach every outcome', () => {
     clocksCalcMultShift: ['ok', 'div0'],
     clocksourceRegister: ['ok', 'range'],
     setClock: ['ok', 'EINVAL'],
+    tgtTscHz: ['ok', 'nofreq'],
+    masterTscScale: ['ok', 'nomaster'],
+    getKvmclock: ['ok', 'hang', 'nomaster'],
+    mclockMode: ['ok:false/false', 'ok:true/false', 'ok:true/true'],
+    tscCatchup: ['ok:kept', 'ok:bumped'],
+    hvclockToHz: ['ok', 'hang'],
+    setClockGuestV6: ['ok', 'ERANGE', 'EINVAL:pads', 'EINVAL:mul', 'EINVAL:shift', 'EINVAL:nomaster', 'EINVAL:nofreq', 'EINVAL:tsc'],
+    getClockGuestV6: ['ok:stable', 'ok:unstable', 'EINVAL:nofreq', 'EINVAL:nomaster', 'hang'],
+    hvTscPage: ['ok', 'invalid:unstable', 'invalid:mul'],
+    xenTscLeaf: ['ok', 'hang'],
+    vmclockGettime: ['ok:tai', 'ok:utc', 'EINVAL:unreliable', 'EINVAL:ambiguous', 'EINVAL:type'],
+    vmclockPeriod: ['ok', 'nofit'],
   };
   for (const [m, labels] of Object.entries(EXPECTED) as [Method, string[]][]) {
     it(`${m}: ${labels.join(', ')}`, () => {
       const seen = new Set<string>();
       for (const args of fc.sample(SCALAR[m as keyof typeof SCALAR].gen(), { numRuns: 2000, seed: subSeed(`outcomes:${m}`) })) {
-        seen.add(label(m, outcome(() => call(ref, m, args))));
+        seen.add(label(m, outcome(() => call(ref, m, args)), args));
       }
       expect([...seen].sort()).toEqual(expect.arrayContaining(labels));
     });
@@ -213,6 +498,114 @@ describe('wasm ≡ reference: scalar methods, every shift value', () => {
       }
     });
   }
+});
+
+describe('wasm ≡ reference: kernel profiles', () => {
+  // Every preset and composition, as a string and parsed, through each profile-taking method.
+  const perProfile = Math.max(5, Math.ceil(NUM_RUNS / 10));
+  for (const m of PROFILE_METHODS) {
+    it(`${m} under each of ${KERNEL_PROFILE_STRINGS.length} profiles`, () => {
+      for (const text of KERNEL_PROFILE_STRINGS) {
+        for (const p of [text, KernelProfile.parse(text)]) {
+          fc.assert(
+            fc.property(SCALAR[m].gen(), (args) => agree(m, [p, ...args.slice(1)])),
+            { numRuns: perProfile, seed: subSeed(`${m}:${text}:${typeof p}`) },
+          );
+        }
+      }
+    });
+  }
+
+  it('mclockMode on its whole domain: 32 flag combinations × every profile', () => {
+    for (const text of KERNEL_PROFILE_STRINGS) {
+      for (let bits = 0; bits < 32; bits++) {
+        const flags = [0, 1, 2, 3, 4].map((i) => (bits & (1 << i)) !== 0);
+        agree('mclockMode', [text, ...flags]);
+      }
+    }
+  });
+});
+
+describe('wasm ≡ reference: edge values of the new methods', () => {
+  // The corners named by the specs, crossed deterministically rather than sampled.
+  const RATIOS_48 = [0n, 1n, 2n, (1n << 48n) - 1n, 1n << 48n, (1n << 48n) + 1n, 112_589_990_684_262n, 337_769_972_052_787n, U64_MAX];
+  const RATIOS_32 = [0n, 1n, (1n << 32n) - 3n, (1n << 32n) - 1n, 1n << 32n, (1n << 32n) + 3n, 5_153_960_755n, (1n << 40n) - 1n];
+  const HOSTS = [0n, 1n, 999n, 1000n, 2_500_000n, 3_000_000n, (1n << 32n) - 1n, 1n << 32n, (1n << 32n) + 1n, 1n << 61n, (1n << 61n) + 1n, 3n << 61n, 1n << 63n, U64_MAX / 1000n, U64_MAX / 1000n + 1n, U64_MAX];
+  const WORDS = [0n, 1n, (1n << 32n) - 1n, (1n << 32n) + 1n, 1n << 61n, 1n << 63n, U64_MAX, 1_000_000_000_000n];
+  const SIGNED = [0n, 1n, -1n, -(1n << 63n), (1n << 63n) - 1n, 400_000_000_000n, -400_000_000_000n];
+
+  it('tgtTscHz, masterTscScale, getKvmclock, getClockGuestV6: host kHz × ratio × SVM/VMX frac × control', () => {
+    for (const [frac, ratios] of [[48, RATIOS_48], [32, RATIOS_32]] as const) {
+      for (const host of HOSTS) {
+        for (const ratio of ratios) {
+          for (const ctl of [false, true]) {
+            agree('tgtTscHz', [host, ratio, frac, ctl]);
+            agree('masterTscScale', [host, ratio, frac, ctl]);
+            // C (6.18) and C′ (7.4-queued; clocks-v6 computes the same); the kHz and the Hz pvclock in GET
+            for (const kernel of ['6.18', '7.4-queued']) {
+              agree('getKvmclock', [kernel, 217_000_000_000_000n, 1_000_000_000_000n, 0n, 0n, ratio, frac, host, ctl]);
+              agree('getKvmclock', [kernel, 0n, U64_MAX, -(1n << 63n), -1n, ratio, frac, host, ctl]);
+            }
+            for (const kernel of ['6.18', 'clocks-v6']) agree('getClockGuestV6', [kernel, true, 1_000_000_000_000n, 400_000_000_000n, -5n, U64_MAX, ratio, frac, host, ctl, false]);
+          }
+        }
+      }
+    }
+  });
+
+  it('computeGuestTsc and tscCatchup: deltas 0, ±1, ±2^63, every s8 shift at the spec example', () => {
+    for (const shift of ALL_S8) {
+      for (const d of [0n, 1n, -1n, -(1n << 63n), (1n << 63n) - 1n, -1_000_000_000n]) {
+        for (const nsec of [5_000_000_000n, U64_MAX]) {
+          for (const signed of [false, true]) agree('computeGuestTsc', [1_000_000_000_000n, nsec, s64of(nsec + d), 2_684_354_560, shift, signed]);
+          for (const kernel of ['6.18', '7.4-queued']) {
+            agree('tscCatchup', [kernel, 1_000_000_000_000n, nsec, 2_684_354_560, shift, 5n, 1n << 48n, 48, 1_000_000n, s64of(nsec + d), 2_000_000n, s64of(nsec + d + 1000n)]);
+          }
+        }
+      }
+    }
+  });
+
+  it('hvclockToHz and hvTscPage: every s8 shift × multipliers around powers of two and max_mul', () => {
+    for (const shift of ALL_S8) {
+      const maxMul = lo64(100n << BigInt((32 - shift) & 63));
+      const muls = [0, 1, 2, 3, 2 ** 31, 2 ** 31 + 1, U32_MAX, U32_MAX - 1, 3_435_973_836, 2_147_485_795, 4_096_000_000];
+      for (const d of [-1n, 0n, 1n]) if (maxMul + d >= 0n && maxMul + d <= BigInt(U32_MAX)) muls.push(Number(maxMul + d));
+      for (const mul of muls) {
+        agree('hvclockToHz', [mul, shift]);
+        agree('hvTscPage', [mul, shift, 0n, 0n, 0]);
+        for (const t of [1_000_000_000_000n, U64_MAX]) agree('hvTscPage', [mul, shift, t, U64_MAX - t, 1]);
+      }
+    }
+  });
+
+  it('hvRefRead, hvRefMsr, vmclockPeriod, xenTscLeaf on their corners', () => {
+    for (const a of WORDS) {
+      agree('hvRefMsr', [a]);
+      agree('vmclockPeriod', [a]);
+      for (const b of WORDS) for (const o of [...SIGNED, U64_MAX]) agree('hvRefRead', [a, b, o]);
+    }
+    for (let k = 0; k <= 64; k++) for (const d of [-1n, 0n, 1n]) agree('vmclockPeriod', [lo64((1n << BigInt(k)) + d)]);
+    for (const k of [0, 1, 2, 999, 1000, 9_999, 10_000, 10_001, 999_999, 2_500_000, 2 ** 31, U32_MAX]) agree('xenTscLeaf', [k]);
+  });
+
+  it('vmclockRead and vmclockGettime: every u8 shift (≥ 128 masked), counters on both sides of counter_value', () => {
+    const GETTIME: readonly (readonly [number, bigint, number, number])[] = [
+      [1, 0n, 2, -37], // TAI as read
+      [0, 1n, 2, -37], // UTC with the 2025 offset…
+      [0, 1n, 2, 0xffdb], // …given as its u16 pattern
+      [0, 1n, 3, -0x8000],
+      [0, 0n, 2, -37], // UTC without a valid offset: EINVAL
+      [2, 1n, 2, -37], // monotonic: EINVAL
+      [1, 1n, 4, -37], // unreliable: EINVAL
+    ];
+    for (const shift of ALL_U8) {
+      for (const [c, cv] of [[1n, 0n], [0n, 1n], [U64_MAX, 0n], [1_002_500_000_000n, 1_000_000_000_000n]] as const) {
+        for (const frac of [0n, U64_MAX]) agree('vmclockRead', [c, cv, 15_845_632_502_852_867_518n, shift, U64_MAX, frac]);
+      }
+      for (const [type, flags, status, tai] of GETTIME) agree('vmclockGettime', [0n, 1n, U64_MAX, shift, 1_700_000_000n, 1n << 63n, type, flags, tai, status]);
+    }
+  });
 });
 
 // ---------------------------------------------------------------------------

@@ -9,15 +9,19 @@
  * of two ±1, …), ~20 % a value of random bit length, the rest uniform; frequencies
  * are log-uniform 1 kHz…10 GHz mixed with typical values; shifts cover their whole
  * domains. The same comparison as the property suite: equal results, or errors of
- * the same class with the same `code` and `value`.
+ * the same class with the same `code`, `value` and `reason` (and, for the upstream-variant and
+ * guest-clock-ABI methods, the same argument and message, except for `hang`). Those methods
+ * also draw host kHz as u64 (multiples of 2^61, the ·1000 wrap), ratios 0/1/2 and identity ± 4,
+ * every kernel profile preset and a few compositions, u8 VMClock shifts including ≥ 128.
  *
  *   KVMCLOCK_EXHAUSTIVE_CASES=<n>   cases per function (default 1,000,000)
  *   KVMCLOCK_SEED=<int>             generator seed
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import type { KvmclockApi } from '../../src/api.js';
+import { KernelProfile } from '../../src/kernel/profile.js';
 import { SVM_MAX_RATIO, U32_MAX, U64_MAX, VMX_MAX_RATIO } from '../../src/units.js';
-import { EDGE_S32, EDGE_S64, EDGE_U32, EDGE_U64, TYPICAL_KHZ } from '../helpers/arbitraries.js';
+import { EDGE_S32, EDGE_S64, EDGE_U32, EDGE_U64, KERNEL_PROFILE_STRINGS, TYPICAL_KHZ } from '../helpers/arbitraries.js';
 import { bothApis, normalize, sameOutcome, show } from '../helpers/backends.js';
 import { SEED } from '../helpers/seed.js';
 
@@ -204,6 +208,91 @@ class Rng {
     if (r < 50) return 1_000_000_000n;
     return this.u64();
   }
+
+  // --- upstream variants and guest clock ABIs ---
+
+  /** host_khz as a u64: 70 % real kHz, 10 % k·2^61 (·1000 ≡ 0) or next to it, 5 % around 2^64/1000, else any u64. */
+  hostKhz64(): bigint {
+    const r = this.below(100);
+    if (r < 70) return BigInt(this.khz());
+    if (r < 80) return BigInt.asUintN(64, (BigInt(this.int(0, 7)) << 61n) + BigInt(this.pick([0, 0, 1, -1])));
+    if (r < 85) return U64_MAX / 1000n + BigInt(this.int(-2, 2));
+    return this.u64();
+  }
+  /** A ratio as the variant arithmetic sees it: {@link ratio}'s, or 0/1/2, identity ± 4. */
+  variantRatio(frac: number): bigint {
+    const r = this.below(100);
+    if (r < 5) return BigInt(this.int(0, 2));
+    if (r < 15) return BigInt.asUintN(64, (1n << BigInt(frac)) + BigInt(this.int(-4, 4)));
+    return this.ratio(frac);
+  }
+  /** A kernel profile: a preset or composition, half as a string, half parsed. */
+  profile(): string | KernelProfile {
+    const i = this.below(PROFILES.length);
+    return this.chance(0.5) ? KERNEL_PROFILE_STRINGS[i] : PROFILES[i];
+  }
+  bool(p = 0.5): boolean {
+    return this.chance(p);
+  }
+  /** A signed step: mostly small, sometimes any s64. */
+  step(): bigint {
+    return this.chance(0.75) ? BigInt(this.int(-(2 ** 31), 2 ** 31)) * BigInt(this.int(0, 2 ** 9)) : this.s64();
+  }
+  /** s16 as s16 or its u16 pattern. */
+  s16p(): number {
+    return this.chance(0.3) ? this.pick([-37, 37, 0xffdb, 0, -1, 0xffff, 0x7fff, 0x8000, -0x8000]) : this.int(-0x8000, 0xffff);
+  }
+  /** A VMClock u8 shift: natural 0..63 mostly, any u8 (≥ 128 masked) otherwise. */
+  vmShift(): number {
+    return this.chance(0.6) ? this.int(0, 63) : this.u8();
+  }
+}
+
+const PROFILES = KERNEL_PROFILE_STRINGS.map((t) => KernelProfile.parse(t));
+const NS = 1_000_000_000n;
+const s64of = (x: bigint): bigint => BigInt.asIntN(64, x);
+
+/** A multiplier converting at about `f` Hz with pvclock shift `shift`, when one fits a u32. */
+function mulForShift(f: bigint, shift: number): number | undefined {
+  if (f === 0n) return undefined;
+  const m = shift <= 32 ? (NS << BigInt(32 - shift)) / f : NS / f >> BigInt(shift - 32);
+  return m >= 1n && m <= BigInt(U32_MAX) ? Number(m) : undefined;
+}
+
+/** (mul, shift) for a Hyper-V page source record: KVM's own for a kHz, around max_mul, or random. */
+function hvMulShift(g: Rng): [number, number] {
+  const r = g.below(100);
+  if (r < 30) {
+    const k = g.khz();
+    if (k > 0) {
+      const t = ref.getTimeScale(NS, BigInt(k) * 1000n);
+      return [t.mul, t.shift];
+    }
+  }
+  const shift = g.s8();
+  if (r < 70) {
+    const m = BigInt.asUintN(64, 100n << BigInt((32 - shift) & 63)) + BigInt(g.int(-2, 1));
+    if (m >= 0n && m <= BigInt(U32_MAX)) return [Number(m), shift];
+  }
+  return [g.mul(), shift];
+}
+
+/** A VMClock (period, shift): the exact pair for a frequency, or random. */
+function vmPeriodShift(g: Rng): [bigint, number] {
+  if (g.chance(0.5)) {
+    const f = g.hz();
+    if (f >= 2n) {
+      const p = ref.vmclockPeriod(f);
+      return [p.period, g.chance(0.9) ? p.shift : g.vmShift()];
+    }
+  }
+  return [g.u64(), g.vmShift()];
+}
+
+function vmReadArgs(g: Rng): unknown[] {
+  const cv = g.u64();
+  const [p, sh] = vmPeriodShift(g);
+  return [g.chance(0.8) ? g.near(cv) : g.u64(), cv, p, sh, g.u64(), g.chance(0.2) ? g.pick([0n, 1n << 63n, U64_MAX]) : g.u64()];
 }
 
 // ---------------------------------------------------------------------------
@@ -302,7 +391,123 @@ const GEN: Record<ScalarMethod, (g: Rng) => unknown[]> = {
     return [g.u64(), flags, rt, g.chance(0.7) ? g.near(rt) : g.u64(), g.chance(0.5), g.u64(), g.u64()];
   },
   wallClock: (g) => [g.u64()],
+
+  tgtTscHz: (g) => {
+    const f = g.frac();
+    return [g.hostKhz64(), g.variantRatio(f), f, g.bool()];
+  },
+  masterTscScale: (g) => {
+    const f = g.frac();
+    return [g.hostKhz64(), g.variantRatio(f), f, g.bool()];
+  },
+  getKvmclock: (g) => {
+    const f = g.frac();
+    const m = g.u64();
+    return [g.profile(), g.chance(0.8) ? g.near(m) : g.u64(), m, g.s64(), g.s64(), g.variantRatio(f), f, g.hostKhz64(), g.bool()];
+  },
+  mclockMode: (g) => [g.profile(), g.bool(), g.bool(), g.bool(), g.bool(), g.bool()],
+  computeGuestTsc: (g) => {
+    const nsec = g.u64();
+    return [g.u64(), nsec, s64of(nsec + g.step()), g.mul(), g.s8(), g.bool()];
+  },
+  tscCatchup: (g) => {
+    const f = g.frac();
+    const nsec = g.u64();
+    const m = g.u64();
+    const k = s64of(nsec + g.step());
+    return [g.profile(), g.u64(), nsec, g.mul(), g.s8(), g.u64(), g.variantRatio(f), f, m, k, g.chance(0.8) ? g.near(m) : g.u64(), s64of(k + g.step())];
+  },
+  hvclockToHz: (g) => {
+    if (g.chance(0.3)) {
+      const t = ref.getTimeScale(NS, BigInt(Math.max(1, g.khz())) * 1000n);
+      return [t.mul, t.shift];
+    }
+    const z = g.int(0, 31);
+    return [g.chance(0.3) ? ((2 * g.int(0, 0xffff) + 1) * 2 ** z) % 2 ** 32 : g.u32(), g.s8()];
+  },
+  setClockGuestV6: (g) => {
+    const host = g.hostKhz64();
+    const frac = g.frac();
+    const ratio = g.variantRatio(frac);
+    const ctl = g.bool();
+    let c = BigInt.asUintN(64, host * 1000n);
+    if (ctl) c = ref.scaleTsc(c, ratio, frac);
+    const want = BigInt.asUintN(64, c + (g.chance(0.8) ? BigInt(g.int(-1100, 1100)) : g.s64()));
+    let shift = g.chance(0.85) ? g.int(-32, 32) : g.s8();
+    let mul = g.mul();
+    const mode = g.below(100);
+    if (mode < 40 && want >= 1n && want < 1n << 63n) ({ mul, shift } = ref.getTimeScale(NS, want));
+    else if (mode < 85) mul = mulForShift(want, shift) ?? mul;
+    const m = g.u64();
+    const l1 = g.u64();
+    const guest = ref.readL1Tsc(m, l1, ratio, frac);
+    const ts = g.chance(0.8) ? BigInt.asUintN(64, guest + BigInt(g.int(-3, 1))) : g.u64();
+    const record = g.chance(0.5) ? { tscTimestamp: ts, systemTime: g.u64(), mul, shift } : { tscTimestamp: ts, systemTime: g.u64(), mul, shift, flags: g.u8() };
+    return [record, g.bool(0.1), g.bool(0.9), m, g.s64(), l1, ratio, frac, host, ctl];
+  },
+  getClockGuestV6: (g) => {
+    if (g.chance(0.05)) {
+      // a scaled kHz whose ·1000 wraps to 0: the kHz-based pvclock hangs in kvm_get_time_scale
+      const e = g.int(0, 3);
+      return [g.profile(), true, g.u64(), g.s64(), g.s64(), g.u64(), (BigInt(g.int(1, 7)) << 61n) >> BigInt(e), 0, 1n << BigInt(e), true, g.bool()];
+    }
+    const f = g.frac();
+    return [g.profile(), g.bool(0.9), g.u64(), g.s64(), g.s64(), g.u64(), g.variantRatio(f), f, g.hostKhz64(), g.bool(), g.bool()];
+  },
+  hvTscPage: (g) => {
+    const [m, sh] = hvMulShift(g);
+    return [m, sh, g.u64(), g.u64(), g.chance(0.7) ? g.pick([1, 0, 3, 2, 0xff]) : g.u8()];
+  },
+  hvRefRead: (g) => {
+    if (g.chance(0.5)) {
+      const [m, sh] = hvMulShift(g);
+      const t = g.u64();
+      try {
+        const page = ref.hvTscPage(m, sh, t, g.u64(), 1);
+        return [g.near(t), page.scale, page.offset];
+      } catch {
+        // an invalid page: fall through to random words
+      }
+    }
+    return [g.u64(), g.u64(), g.chance(0.5) ? g.s64() : g.u64()];
+  },
+  hvRefMsr: (g) => [g.u64()],
+  xenTscLeaf: (g) => [g.chance(0.05) ? g.pick([0, 1, 10_000, 10_001, U32_MAX]) : g.khz()],
+  vmclockRead: (g) => vmReadArgs(g),
+  vmclockGettime: (g) => [
+    ...vmReadArgs(g),
+    g.chance(0.8) ? g.pick([0, 1, 0, 1, 0, 1, 2, 3, 4]) : g.u8(),
+    g.chance(0.8) ? g.pick([1n, 1n, 0x81n, 0n, 0x3fen]) : g.u64(),
+    g.s16p(),
+    g.chance(0.8) ? g.int(0, 4) : g.u8(),
+  ],
+  vmclockPeriod: (g) => {
+    const r = g.below(100);
+    if (r < 5) return [g.pick([0n, 1n, 2n, 3n, U64_MAX])];
+    if (r < 20) return [BigInt.asUintN(64, (1n << BigInt(g.int(1, 64))) + BigInt(g.int(-1, 1)))];
+    return [g.hz()];
+  },
 };
+
+/** The methods compared on their whole outcome (argument and message too, except for `hang`). */
+const NEW_METHODS = new Set<string>([
+  'tgtTscHz',
+  'masterTscScale',
+  'getKvmclock',
+  'mclockMode',
+  'computeGuestTsc',
+  'tscCatchup',
+  'hvclockToHz',
+  'setClockGuestV6',
+  'getClockGuestV6',
+  'hvTscPage',
+  'hvRefRead',
+  'hvRefMsr',
+  'xenTscLeaf',
+  'vmclockRead',
+  'vmclockGettime',
+  'vmclockPeriod',
+]);
 
 // ---------------------------------------------------------------------------
 // Comparison
@@ -313,10 +518,11 @@ interface Mismatch {
   readonly wasm: unknown;
 }
 
-function errShape(e: unknown): unknown {
+function errShape(e: unknown, whole = false): unknown {
   if (e instanceof Error) {
-    const r = e as Error & { code?: unknown; value?: unknown };
-    return { error: e.constructor.name, code: r.code, value: r.value, ...(r.code === undefined ? { message: e.message } : {}) };
+    const r = e as Error & { code?: unknown; value?: unknown; reason?: unknown; argument?: unknown };
+    const message = r.code === undefined || (whole && r.code !== 'hang') ? { message: e.message } : {};
+    return { error: e.constructor.name, code: r.code, value: r.value, reason: r.reason, ...(whole ? { argument: r.argument } : {}), ...message };
   }
   return { error: 'non-Error', value: e };
 }
@@ -344,8 +550,9 @@ function compare(m: Method, args: unknown[]): Mismatch | null {
     we = e;
   }
   if (rThrew || wThrew) {
-    const a = rThrew ? errShape(re) : normalize(r);
-    const b = wThrew ? errShape(we) : normalize(w);
+    const whole = NEW_METHODS.has(m);
+    const a = rThrew ? errShape(re, whole) : normalize(r);
+    const b = wThrew ? errShape(we, whole) : normalize(w);
     return rThrew === wThrew && sameOutcome(a, b) ? null : { args, reference: a, wasm: b };
   }
   if (typeof r !== 'object' || r === null) return Object.is(r, w) ? null : { args, reference: r, wasm: w };

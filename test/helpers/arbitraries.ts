@@ -243,3 +243,106 @@ export const batchLength: fc.Arbitrary<number> = fc.oneof({ weight: 4, arbitrary
 
 /** An odd element offset into a backing buffer (sub-array views). */
 export const oddOffset: fc.Arbitrary<number> = fc.integer({ min: 0, max: 4 }).map((k) => 2 * k + 1);
+
+// ---------------------------------------------------------------------------
+// Upstream variants and guest clock ABIs
+
+/** Every u8 value: VMClock counter_period_shift, including the ≥ 128 the x86-64 code masks. */
+export const ALL_U8: readonly number[] = range(0, 255);
+
+/**
+ * Kernel profiles: every preset, compositions adding and removing changes (some equal to a preset
+ * under another name), blanks around one, and parsed KernelProfile objects (built lazily by the
+ * caller: see {@link kernelProfile}).
+ */
+export const KERNEL_PROFILE_STRINGS: readonly string[] = [
+  '6.18',
+  '7.4-queued',
+  'clocks-v6',
+  '6.18+c-via-guest-tsc',
+  '6.18+signed-compute-guest-tsc',
+  '6.18+upscale-to-now',
+  '6.18+masterclock-offset-tscs',
+  '6.18+hz-pvclock',
+  '6.18+keep-active-masterclock',
+  '7.4-queued+hz-pvclock',
+  '7.4-queued-signed-compute-guest-tsc',
+  '7.4-queued+masterclock-offset-tscs',
+  'clocks-v6-hz-pvclock',
+  'clocks-v6-masterclock-offset-tscs',
+  'clocks-v6-c-via-guest-tsc-upscale-to-now',
+  'clocks-v6+keep-active-masterclock',
+  '6.18+hz-pvclock+hz-pvclock-hz-pvclock',
+  ' clocks-v6 ',
+];
+
+/** A kernel profile argument: one of {@link KERNEL_PROFILE_STRINGS} as a string, or `parse` of it. */
+export function kernelProfile<P>(parse: (text: string) => P): fc.Arbitrary<string | P> {
+  const parsed = KERNEL_PROFILE_STRINGS.map(parse);
+  return fc.oneof({ weight: 3, arbitrary: fc.constantFrom(...KERNEL_PROFILE_STRINGS) }, { weight: 1, arbitrary: fc.constantFrom(...parsed) });
+}
+
+/**
+ * host_khz as a u64 (the kernel's unsigned long, ·1000 may wrap): real kHz, multiples of 2^61
+ * (·1000 ≡ 0), values around the first wrap 2^64/1000, 2^32 ± 1, 2^63, 2^64 − 1, or any u64.
+ */
+export const hostKhz64: fc.Arbitrary<bigint> = fc.oneof(
+  { weight: 5, arbitrary: khz.map(BigInt) },
+  { weight: 1, arbitrary: fc.integer({ min: 0, max: 7 }).map((k) => BigInt(k) << 61n) },
+  { weight: 1, arbitrary: fc.integer({ min: -3, max: 3 }).map((d) => (1n << 61n) + BigInt(d)) },
+  { weight: 1, arbitrary: fc.integer({ min: -3, max: 3 }).map((d) => U64_MAX / 1000n + BigInt(d)) },
+  { weight: 1, arbitrary: fc.constantFrom(0n, 1n, pow2(32) - 1n, pow2(32), pow2(32) + 1n, pow2(63), U64_MAX) },
+  { weight: 1, arbitrary: u64 },
+);
+
+/**
+ * A ratio for `f` fractional bits as the variant arithmetic sees it: {@link ratioFor}'s, plus 0, 1, 2,
+ * the identity ± 4, and ratios too small for real frequencies (a scaled frequency of 0).
+ */
+export function variantRatioFor(f: number): fc.Arbitrary<bigint> {
+  const def = pow2(f);
+  return fc.oneof(
+    { weight: 4, arbitrary: ratioFor(f) },
+    { weight: 1, arbitrary: fc.constantFrom(0n, 1n, 2n) },
+    { weight: 1, arbitrary: fc.integer({ min: -4, max: 4 }).map((d) => BigInt.asUintN(64, def + BigInt(d))) },
+    { weight: 1, arbitrary: bitSizedBig(Math.max(1, f - 20)) },
+  );
+}
+
+/** (frac, ratio) with {@link variantRatioFor}; `fracOverride` forces frac. */
+export function fracAndVariantRatio(fracOverride?: number): fc.Arbitrary<[number, bigint]> {
+  const f = fracOverride === undefined ? frac : fc.constant(fracOverride);
+  return f.chain((x) => fc.tuple(fc.constant(x), variantRatioFor(x)));
+}
+
+/** A 64-bit word given as s64 or as its u64 pattern (Hyper-V tsc_offset). */
+export const word64: fc.Arbitrary<bigint> = fc.oneof(u64, s64);
+
+/** An s16 given as s16 or as its u16 pattern (VMClock tai_offset_sec), with the real ±37. */
+export const s16Pattern: fc.Arbitrary<number> = fc.oneof(
+  { weight: 2, arbitrary: fc.integer({ min: -0x8000, max: 0xffff }) },
+  { weight: 2, arbitrary: fc.constantFrom(-37, 37, 0, -1, 1, 0xffdb, 0xffff, 0x7fff, 0x8000, -0x8000) },
+);
+
+/** A pvclock multiplier for the new helpers: any u32, powers of two (trailing zeros), odd values near 2^32. */
+export const pvMul: fc.Arbitrary<number> = fc.oneof(
+  { weight: 3, arbitrary: u32 },
+  { weight: 1, arbitrary: fc.tuple(fc.integer({ min: 0, max: 31 }), fc.integer({ min: 0, max: 0xffff })).map(([z, odd]) => ((2 * odd + 1) * 2 ** z) % 2 ** 32) },
+  { weight: 1, arbitrary: fc.integer({ min: 2 ** 31, max: U32_MAX }) },
+);
+
+/** pvclock flags for the Hyper-V page: TSC_STABLE set or clear among other bits. */
+export const pvFlags: fc.Arbitrary<number> = fc.oneof({ weight: 3, arbitrary: fc.constantFrom(1, 0, 3, 2, 5, 0xff, 0xfe) }, { weight: 1, arbitrary: u8 });
+
+/** VMClock time_type: UTC, TAI, the unsupported ones, any u8. */
+export const vmclockTimeType: fc.Arbitrary<number> = fc.oneof({ weight: 4, arbitrary: fc.constantFrom(0, 1, 0, 1, 2, 3, 4) }, { weight: 1, arbitrary: u8 });
+/** VMClock clock_status: 0…4 (4 = unreliable) or any u8. */
+export const vmclockStatus: fc.Arbitrary<number> = fc.oneof({ weight: 4, arbitrary: fc.integer({ min: 0, max: 4 }) }, { weight: 1, arbitrary: u8 });
+/** VMClock flags: with or without TAI_OFFSET_VALID (bit 0), among other bits. */
+export const vmclockFlags: fc.Arbitrary<bigint> = fc.oneof({ weight: 3, arbitrary: fc.constantFrom(0n, 1n, 0x80n, 0x81n, 0x3ffn, 0x3fen) }, { weight: 1, arbitrary: u64 });
+/** A VMClock counter_period_shift, u8: the natural 0…63 mostly, and ≥ 128 (masked to 7 bits). */
+export const vmclockShift: fc.Arbitrary<number> = fc.oneof(
+  { weight: 3, arbitrary: fc.integer({ min: 0, max: 63 }) },
+  { weight: 1, arbitrary: fc.integer({ min: 0, max: 255 }) },
+  { weight: 1, arbitrary: fc.constantFrom(0, 1, 29, 31, 63, 64, 65, 127, 128, 129, 159, 191, 255) },
+);
