@@ -58,3 +58,29 @@ export function formatDurationNs(ns: bigint): string {
   for (const [u, scale] of units) if (ns !== 0n && ns % scale === 0n) return `${ns / scale}${u}`;
   return `${ns}ns`;
 }
+
+/**
+ * A duration in ns, approximately, for messages and estimates: the largest unit it reaches
+ * with three significant digits ("97.5y", "49.7d", "3.20h", "850ms"). Exact values belong
+ * in {@link formatDurationNs}.
+ */
+export function describeDurationNs(ns: bigint): string {
+  const units: [string, bigint][] = [
+    ['y', UNIT_NS.y],
+    ['d', UNIT_NS.d],
+    ['h', UNIT_NS.h],
+    ['min', UNIT_NS.m],
+    ['s', UNIT_NS.s],
+    ['ms', UNIT_NS.ms],
+    ['us', UNIT_NS.us],
+  ];
+  const abs = ns < 0n ? -ns : ns;
+  for (const [u, scale] of units) {
+    if (abs >= scale) {
+      const v = Number(ns) / Number(scale);
+      const whole = Math.abs(v) >= 100;
+      return `${whole ? Math.round(v) : Number(v.toPrecision(3))}${u}`;
+    }
+  }
+  return `${ns}ns`;
+}

@@ -1,10 +1,10 @@
 /**
  * The generic worker pool: results in job order over N workers, errors from a task with
  * their class name and `code` (kvmclock errors still recognised by isKvmclockError), and no
- * hang when a worker exits or crashes. Plus the multi-worker conversion run: its checksum
+ * hang when a worker exits or crashes (an EnvironmentError, reason `worker`). Plus the multi-worker conversion run: its checksum
  * does not depend on the number of workers and its samples match the reference.
  */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 
 import { isKvmclockError } from '../src/errors.js';
 import { parallelConversions } from '../src/parallel/conversions.js';
@@ -53,16 +53,24 @@ describe('runJobs', () => {
     await expect(runJobs(TASKS, 'nope', [{}], { workers: 1 })).rejects.toThrow(/no exported function "nope"/);
   });
 
-  it.each(['exits', 'crashes'])('does not hang when a worker %s; the error is an InternalError', async (name) => {
-    const e = await runJobs(TASKS, name, [{}, {}, {}], { workers: 2 }).catch((x: unknown) => x);
-    expect(isKvmclockError(e) && e.code).toBe('internal');
-    expect(String((e as Error).message)).toMatch(/worker thread failed/);
+  it.each(['exits', 'crashes'])('does not hang when a worker %s; the error is an EnvironmentError (reason worker) and no worker is left running', async (name) => {
+    const destroy = vi.spyOn(WorkerPool.prototype, 'destroy');
+    try {
+      const e = await runJobs(TASKS, name, [{}, {}, {}], { workers: 2 }).catch((x: unknown) => x);
+      expect(isKvmclockError(e) && e.code).toBe('environment');
+      expect((e as { reason?: string }).reason).toBe('worker');
+      expect(String((e as Error).message)).toMatch(/a worker thread stopped while running .*; the run was stopped and its workers ended/);
+      expect(destroy).toHaveBeenCalledTimes(1);
+      expect((destroy.mock.contexts[0] as WorkerPool).threads).toBe(0);
+    } finally {
+      destroy.mockRestore();
+    }
   });
 
   it('a pool survives a dead worker and runs the next job', async () => {
     const pool = new WorkerPool({ workers: 1 });
     try {
-      await expect(pool.run(TASKS, 'exits', {})).rejects.toThrow(/worker thread failed/);
+      await expect(pool.run(TASKS, 'exits', {})).rejects.toThrow(/a worker thread stopped while running exits/);
       expect(await pool.run(TASKS, 'slowDouble', { x: 4 })).toBe(8);
     } finally {
       await pool.destroy();

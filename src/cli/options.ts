@@ -1,18 +1,49 @@
-/** Shared option parsing for CLI commands (node:util parseArgs, no dependency). */
+/**
+ * Shared option parsing for CLI commands (node:util parseArgs, no dependency). Every
+ * option error is a UsageError (exit 2) that names the option, its valid range and the
+ * value exactly as given (never a rounded number).
+ */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { BackendName } from '../backend.js';
 import { UsageError } from './command.js';
 import { VENDORS, type Vendor } from '../model/vendor.js';
-import { aU32NonZero } from '../validate.js';
 import { parseDurationNs } from '../duration.js';
+import { checkTscReach, parseKhz } from '../sweep/grid.js';
 
 /** parseArgs in strict mode, with its errors turned into UsageError. */
 type Options = NonNullable<ParseArgsConfig['options']>;
 type Parsed<T extends Options> = ReturnType<typeof parseArgs<{ args: string[]; options: T; strict: true; allowPositionals: true }>>;
 
+/** A token that is a negative number (or duration) rather than an option: `-1`, `-30us`, `-0.5s`. */
+const NEGATIVE_VALUE = /^-[0-9.]/;
+
+/**
+ * `--opt -1` as `--opt=-1` for options that take a value, so that a negative value reaches
+ * the option's own range check instead of parseArgs' "argument is ambiguous".
+ */
+function joinNegativeValues(argv: readonly string[], options: Options): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const token = argv[i];
+    const name = token.startsWith('--') && !token.includes('=') ? token.slice(2) : undefined;
+    const next = argv[i + 1];
+    if (name !== undefined && options[name]?.type === 'string' && next !== undefined && NEGATIVE_VALUE.test(next)) {
+      out.push(`${token}=${next}`);
+      i++;
+    } else {
+      out.push(token);
+    }
+    if (token === '--') {
+      out.push(...argv.slice(i + 1));
+      break;
+    }
+  }
+  return out;
+}
+
 export function parseOptions<T extends Options>(argv: readonly string[], options: T, allowPositionals = false): Parsed<T> {
   try {
-    return parseArgs({ args: [...argv], options, strict: true, allowPositionals }) as Parsed<T>;
+    return parseArgs({ args: joinNegativeValues(argv, options), options, strict: true, allowPositionals }) as Parsed<T>;
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
@@ -24,16 +55,22 @@ export function backendOption(value: string | undefined): BackendName {
   throw new UsageError(`--backend expected "wasm" or "reference", got ${JSON.stringify(value)}`);
 }
 
-/** A decimal integer option (as a number; range checks follow). */
-export function intOption(v: string, name: string): number {
-  if (!/^[0-9]+$/.test(v)) throw new UsageError(`${name} expected a non-negative decimal integer, got ${JSON.stringify(v)}`);
-  return Number(v);
+/**
+ * A decimal integer option in min..max (compared exactly, so 2^64 is not mistaken for
+ * 2^64 − 1), with a default when absent. `why` explains the limit in the error.
+ */
+export function integerInRange(v: string | undefined, name: string, fallback: number, min: number, max: number, why = ''): number {
+  if (v === undefined) return fallback;
+  const text = v.trim();
+  if (!/^-?[0-9]+$/.test(text)) throw new UsageError(`${name} expected an integer in ${min}..${max}${why}, got ${JSON.stringify(v)}`);
+  const n = BigInt(text);
+  if (n < BigInt(min) || n > BigInt(max)) throw new UsageError(`${name} expected an integer in ${min}..${max}${why}, got ${text}`);
+  return Number(n);
 }
 
 /** A TSC frequency option in kHz, 1..2^32−1, with a default when absent. */
 export function khzOption(v: string | undefined, name: string, fallback: number): number {
-  if (v === undefined) return fallback;
-  return aU32NonZero(intOption(v, name), name, 'a TSC frequency of 0 kHz');
+  return v === undefined ? fallback : parseKhz(v, name);
 }
 
 /** The --vendor option: vmx (default) or svm. */
@@ -43,10 +80,20 @@ export function vendorOption(v: string | undefined, name = '--vendor'): Vendor {
   return vendor as Vendor;
 }
 
-/** A duration option of at most 100 years (instants stay within the u64 host TSC), in ns. */
+/** A duration option of at most 100 years, in ns. */
 export function horizonOption(v: string, name: string): bigint {
   const ns = parseDurationNs(v, name);
   const max = 100n * 31_536_000_000_000_000n;
   if (ns > max) throw new UsageError(`${name} ${v}: at most 100 years`);
+  return ns;
+}
+
+/**
+ * A duration after the standard reference at a host frequency: also refused when the host
+ * TSC would pass 2^64 − 1 cycles (both options named, with the longest duration that fits).
+ */
+export function reachOption(v: string, name: string, hostKhz: number, hostOption: string): bigint {
+  const ns = horizonOption(v, name);
+  checkTscReach({ hostKhz, hostOption, durationNs: ns, durationOption: name, given: v });
   return ns;
 }

@@ -16,7 +16,7 @@ export interface ParallelConversionsOptions {
   readonly source?: RampSource;
   /** Jobs per worker (load balancing); default 4. */
   readonly jobsPerWorker?: number;
-  /** One sample every this many chunks of 4096 conversions; default 256. */
+  /** One sample every this many chunks of 4096 conversions; default 256, or sparser so that a run keeps at most {@link MAX_SAMPLES}. */
   readonly sampleEveryChunks?: number;
   readonly engine?: EngineChoice;
   /** Called with the RSS (bytes) every 50 ms while the run lasts. */
@@ -43,15 +43,24 @@ export interface ParallelConversionsResult {
   readonly rssGrowth: number;
 }
 
+/** The most samples a run keeps by default: memory stays bounded however many conversions run. */
+export const MAX_SAMPLES = 65_536;
+
+/** The default sampling interval (in chunks of 4096) for a run of `count` conversions: every 256th chunk, sparser past {@link MAX_SAMPLES} samples. */
+export function sampleEveryChunksFor(count: number): number {
+  return Math.max(256, Math.ceil(count / 4096 / MAX_SAMPLES));
+}
+
 /** Runs `count` conversions of the ramp on `workers` worker threads. */
 export async function parallelConversions(options: ParallelConversionsOptions): Promise<ParallelConversionsResult> {
   const spec = validateSpec(options.spec);
   const source = options.source ?? DEFAULT_RAMP;
   const { count, workers } = options;
   const perJob = Math.max(4096, Math.ceil(count / (workers * (options.jobsPerWorker ?? 4)) / 4096) * 4096);
+  const sampleEveryChunks = options.sampleEveryChunks ?? sampleEveryChunksFor(count);
   const jobs: RunConversionsOptions[] = [];
   for (let first = 0; first < count; first += perJob) {
-    jobs.push({ spec, source, count: Math.min(perJob, count - first), first, sampleEveryChunks: options.sampleEveryChunks ?? 256, engine: options.engine });
+    jobs.push({ spec, source, count: Math.min(perJob, count - first), first, sampleEveryChunks, engine: options.engine });
   }
   const rss0 = process.memoryUsage().rss;
   let peak = rss0;

@@ -5,6 +5,10 @@
  * crashes rejects its job instead of hanging the run, and {@link runJobs} then stops
  * the remaining jobs and the workers.
  *
+ * A failure of the machine or the engine rather than of the task (a worker that exits,
+ * crashes, cannot start or cannot get memory) rejects as an {@link EnvironmentError}
+ * (reason `worker` or `memory`).
+ *
  * Works from the compiled package (dist/*.js) and from the TypeScript sources: when this
  * file runs as .ts (tsx, vitest), workers are started with tsx's loader so that they can
  * import .ts task modules too.
@@ -12,7 +16,8 @@
 import { availableParallelism } from 'node:os';
 import { Piscina } from 'piscina';
 
-import { InternalError } from '../errors.js';
+import type { ResourceLimits } from 'node:worker_threads';
+import { isOutOfMemory, outOfMemory, workerFailure } from './environment.js';
 import type { SerializedError, WorkerRequest, WorkerResponse } from './worker-entry.js';
 
 const KVMCLOCK_ERROR = Symbol.for('kvmclock.error');
@@ -44,9 +49,20 @@ export function siblingModule(dir: string, name: string): string {
   return new URL(`${dir}${name}${OWN_EXT}`, import.meta.url).href;
 }
 
+/**
+ * Piscina loads a worker's script with require() first. On Node versions where require()
+ * can load an ES module, terminating a worker while that synchronous load is under way
+ * aborts the whole process (V8 "FATAL ERROR: v8::Module::IsGraphAsync …", seen when a
+ * pool of 256 workers was destroyed while most of them were still starting). Workers
+ * therefore run with require(esm) switched off: the require() fails at once and piscina
+ * loads the script with import(), whose loading a termination interrupts cleanly.
+ */
+const NO_REQUIRE_ESM = '--no-experimental-require-module';
+
 function workerExecArgv(): string[] {
-  const argv = process.execArgv;
-  if (OWN_EXT === '.js' || argv.some((a) => a.includes('tsx'))) return [...argv];
+  const argv = [...process.execArgv];
+  if (process.allowedNodeEnvironmentFlags.has(NO_REQUIRE_ESM) && !argv.includes(NO_REQUIRE_ESM)) argv.push(NO_REQUIRE_ESM);
+  if (OWN_EXT === '.js' || argv.some((a) => a.includes('tsx'))) return argv;
   return [...argv, '--import', 'tsx'];
 }
 
@@ -54,6 +70,8 @@ function workerExecArgv(): string[] {
 export interface PoolOptions {
   /** Number of worker threads; default: available parallelism. */
   readonly workers?: number;
+  /** Heap limits of each worker (a worker that passes them fails its job with an EnvironmentError, reason `memory`). */
+  readonly resourceLimits?: ResourceLimits;
 }
 
 /** A pool of worker threads that run exported task functions of modules. */
@@ -72,6 +90,7 @@ export class WorkerPool {
       concurrentTasksPerWorker: 1,
       idleTimeout: 1_000,
       execArgv: workerExecArgv(),
+      ...(options.resourceLimits === undefined ? {} : { resourceLimits: options.resourceLimits }),
     });
     // A worker's uncaught exception rejects the job it was running (see run); piscina also
     // emits it on the pool, where without a listener it would crash the calling thread.
@@ -80,8 +99,9 @@ export class WorkerPool {
 
   /**
    * Runs `exportName` of `module` (a path or URL; its default export is not used) on one
-   * job in a worker. Rejects with {@link WorkerTaskError} when the task throws and with
-   * InternalError when the worker exits or crashes.
+   * job in a worker. Rejects with {@link WorkerTaskError} when the task throws, and with an
+   * EnvironmentError when the worker exits, crashes or runs out of memory (also when the
+   * task's own error is the engine refusing memory, e.g. for a Wasm instance).
    */
   async run<R = unknown>(module: string | URL, exportName: string, job: unknown): Promise<R> {
     const request: WorkerRequest = { module: String(module instanceof URL ? module.href : module.startsWith('file:') ? module : new URL(module, `file://${process.cwd()}/`).href), exportName, job };
@@ -89,10 +109,18 @@ export class WorkerPool {
     try {
       response = (await this.#piscina.run(request)) as WorkerResponse;
     } catch (e) {
-      throw new InternalError(`worker thread failed running ${exportName}: ${(e as Error)?.message ?? String(e)}`, { cause: e });
+      throw workerFailure(e, exportName);
     }
-    if (!response.ok) throw new WorkerTaskError(response.error);
+    if (!response.ok) {
+      const error = new WorkerTaskError(response.error);
+      throw isOutOfMemory(error) ? outOfMemory(error, `a worker thread running ${exportName}`) : error;
+    }
     return response.value as R;
+  }
+
+  /** Worker threads alive now (0 once destroyed). */
+  get threads(): number {
+    return this.#piscina.threads.length;
   }
 
   /** Stops the workers (pending jobs reject). */

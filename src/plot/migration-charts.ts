@@ -4,6 +4,9 @@ import type { Chart } from './render.js';
 
 const NS_PER_US = 1e3;
 
+/** Where the bars of the log-scale chart start: below the smallest value drawn (1 ns). */
+const BAR_BASE_NS = 0.5;
+
 /** The charts for one `kvmclock migrate` run. */
 export function migrationCharts(r: MigrationReport): Chart[] {
   const c = r.config;
@@ -38,7 +41,7 @@ export function migrationCharts(r: MigrationReport): Chart[] {
     {
       name: 'migration-error-at-resume',
       title: 'KVM clock error at resume, by method',
-      caption: 'Absolute error of the guest KVM clock at the resume instant (log scale; 0 is drawn at 1 ns). The sign is in the table.',
+      caption: `Absolute error of the guest KVM clock at the resume instant (log scale; an error of 0 is drawn at 1 ns, and every bar starts at ${BAR_BASE_NS} ns so that it has a length). The sign is in the table.`,
       spec: {
         width: 480,
         height: 220,
@@ -46,7 +49,9 @@ export function migrationCharts(r: MigrationReport): Chart[] {
         mark: 'bar',
         encoding: {
           y: { field: 'method', type: 'nominal', title: null },
-          x: { field: 'abs', type: 'quantitative', scale: { type: 'log' }, title: '|error| (ns)' },
+          // A log scale has no 0: bars drawn from the default zero baseline have no length at all.
+          x: { field: 'abs', type: 'quantitative', scale: { type: 'log', domainMin: BAR_BASE_NS }, title: '|error| (ns)', axis: { format: '~s' } },
+          x2: { datum: BAR_BASE_NS },
           tooltip: [{ field: 'method' }, { field: 'errorNs', title: 'error (ns)' }],
         },
       },

@@ -3,6 +3,7 @@ import type { KvmclockApi } from '../api.js';
 import { formatDecimal } from '../rational.js';
 import { type ExactPoint, evaluatePoint, isFailedPoint } from '../sweep/exact-point.js';
 import type { SweepResult } from '../sweep/format.js';
+import type { GridPoint } from '../sweep/grid.js';
 import { sampleInstant } from '../sweep/sampled.js';
 import { clockA, clockB, clockC } from '../model/definitions.js';
 import type { Chart } from './render.js';
@@ -55,10 +56,10 @@ export function rateChart(rows: readonly RateRow[]): Chart {
  * Divergence against time for the worst points: B − A and B − C evaluated exactly at
  * `samples` instants over each point's horizon (step interpolation: the values are floors).
  */
-export function divergenceChart(api: KvmclockApi, worst: readonly SweepResult[], tolerancePpm: number, samples = 240): Chart {
+export function divergenceChart(api: KvmclockApi, worst: readonly (GridPoint | SweepResult)[], tolerancePpm: number, samples = 240): Chart {
   const rows: { point: string; hours: number; quantity: string; ms: number }[] = [];
   for (const r of worst) {
-    if (isFailedPoint(r)) continue;
+    if ('error' in r && isFailedPoint(r)) continue;
     const { state } = evaluatePoint(api, r, tolerancePpm);
     if (state === undefined) continue;
     const label = `${r.hostKhz / 1e6} → ${r.guestKhz / 1e6} GHz ${r.vendor.toUpperCase()}`;

@@ -90,32 +90,69 @@ export function worstDrift(r: SweepResult): bigint {
   return a > b ? (a > c ? a : c) : b > c ? b : c;
 }
 
-/** Keeps the N worst points seen so far (bounded memory whatever the grid size). */
-export class TopN {
+/**
+ * Keeps the N worst entries offered so far, by a key (largest first; equal keys: the
+ * smaller index first, so the result does not depend on arrival order). A binary heap whose
+ * root is the least bad entry kept: O(log N) per offer and memory for N entries whatever
+ * the grid size. `make` builds the stored value only for an entry that makes the cut, so a
+ * caller can keep a compact form (the sweep keeps each row's rendered cells).
+ */
+export class TopN<T> {
   readonly #n: number;
-  #items: SweepResult[] = [];
-  #failed = 0;
+  readonly #heap: { readonly key: bigint; readonly index: number; readonly value: T }[] = [];
   constructor(n: number) {
+    if (!Number.isSafeInteger(n) || n < 0) throw new RangeError(`TopN size must be a non-negative integer, got ${n}`);
     this.#n = n;
   }
-  add(r: SweepResult): void {
-    if (isFailedPoint(r)) {
-      this.#failed++;
-      return;
+
+  /** True when entry a ranks below entry b (b is worse: larger key, or same key and earlier index). */
+  static #below(a: { key: bigint; index: number }, b: { key: bigint; index: number }): boolean {
+    return a.key < b.key || (a.key === b.key && a.index > b.index);
+  }
+
+  /** Offer an entry; returns whether it was kept. */
+  offer(key: bigint, index: number, make: () => T): boolean {
+    const heap = this.#heap;
+    if (this.#n === 0) return false;
+    if (heap.length === this.#n) {
+      if (!TopN.#below(heap[0], { key, index })) return false;
+      heap[0] = { key, index, value: make() };
+      this.#siftDown(0);
+      return true;
     }
-    if (this.#n === 0) return;
-    if (this.#items.length === this.#n && worstDrift(r) <= worstDrift(this.#items[this.#items.length - 1])) return;
-    this.#items.push(r);
-    this.#items.sort((x, y) => {
-      const d = worstDrift(y) - worstDrift(x);
-      return d > 0n ? 1 : d < 0n ? -1 : x.index - y.index;
-    });
-    if (this.#items.length > this.#n) this.#items.pop();
+    heap.push({ key, index, value: make() });
+    let i = heap.length - 1;
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (!TopN.#below(heap[i], heap[parent])) break;
+      [heap[i], heap[parent]] = [heap[parent], heap[i]];
+      i = parent;
+    }
+    return true;
   }
-  get items(): readonly SweepResult[] {
-    return this.#items;
+
+  #siftDown(start: number): void {
+    const heap = this.#heap;
+    let i = start;
+    for (;;) {
+      const l = 2 * i + 1;
+      const r = l + 1;
+      let least = i;
+      if (l < heap.length && TopN.#below(heap[l], heap[least])) least = l;
+      if (r < heap.length && TopN.#below(heap[r], heap[least])) least = r;
+      if (least === i) return;
+      [heap[i], heap[least]] = [heap[least], heap[i]];
+      i = least;
+    }
   }
-  get failed(): number {
-    return this.#failed;
+
+  /** Entries kept so far. */
+  get size(): number {
+    return this.#heap.length;
+  }
+
+  /** The kept values, worst first (sorted once, when asked). */
+  sorted(): T[] {
+    return [...this.#heap].sort((a, b) => (TopN.#below(a, b) ? 1 : TopN.#below(b, a) ? -1 : 0)).map((e) => e.value);
   }
 }

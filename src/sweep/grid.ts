@@ -4,10 +4,11 @@
  * the last varies fastest). A grid is validated whole before any work starts, and
  * points are produced by index, so a grid of any size needs no memory.
  */
-import { parseDurationNs } from '../duration.js';
+import { describeDurationNs, parseDurationNs } from '../duration.js';
 import { ArgumentRangeError, ArgumentTypeError } from '../errors.js';
+import { STANDARD_M } from '../model/standard.js';
 import { VENDORS, type Vendor } from '../model/vendor.js';
-import { U32_MAX } from '../units.js';
+import { U32_MAX, U64_MAX } from '../units.js';
 
 export interface Grid {
   readonly hostKhz: readonly number[];
@@ -57,14 +58,20 @@ export function parseKhzList(spec: string, name: string): number[] {
   return out;
 }
 
+/** One kHz value, 1..2^32−1 (the kernel's u32 of kHz); errors name the option and echo the text. */
+export function parseKhz(text: string, name: string): number {
+  return khzValue(text.trim(), name);
+}
+
 function khzValue(text: string, name: string, role?: 'step'): number {
   if (!/^[0-9]+$/.test(text)) throw new ArgumentTypeError(name, 'decimal kHz values', text);
   const v = Number(text);
+  // Errors echo the text as given: a number beyond 2^53 would print rounded.
   if (role === 'step') {
-    if (v > U32_MAX) throw new ArgumentRangeError(name, 'range step', 1n, BigInt(U32_MAX), v);
+    if (v > U32_MAX) throw new ArgumentRangeError(name, 'range step', 1n, BigInt(U32_MAX), text);
     return v;
   }
-  if (v < 1 || v > U32_MAX) throw new ArgumentRangeError(name, 'u32 kHz', 1n, BigInt(U32_MAX), v, v === 0 ? 'a TSC of 0 kHz' : 'beyond the kernel’s u32 kHz');
+  if (v < 1 || v > U32_MAX) throw new ArgumentRangeError(name, 'u32 kHz', 1n, BigInt(U32_MAX), text, v === 0 ? 'a TSC of 0 kHz' : 'beyond the kernel’s u32 kHz');
   return v;
 }
 
@@ -90,13 +97,82 @@ export function gridSize(g: Grid): number {
   return g.hostKhz.length * g.guestKhz.length * g.vendors.length * g.horizonsS.length;
 }
 
-/** Validate a whole grid (sizes, non-empty lists). */
-export function checkGrid(g: Grid): Grid {
-  for (const [name, list] of [['host-khz', g.hostKhz], ['guest-khz', g.guestKhz], ['vendor', g.vendors], ['horizon', g.horizonsS]] as const) {
+/** The names a grid's parts are reported under: the library's by default, the CLI's options from the CLI. */
+export interface GridNames {
+  readonly hostKhz: string;
+  readonly guestKhz: string;
+  readonly vendor: string;
+  readonly horizon: string;
+}
+
+export const GRID_NAMES: GridNames = { hostKhz: 'host-khz', guestKhz: 'guest-khz', vendor: 'vendor', horizon: 'horizon' };
+
+/** The most host TSC cycles an evaluation may lie after its reference: 2^63 − 1. */
+export const MAX_REACH_CYCLES = (1n << 63n) - 1n;
+
+/**
+ * The longest time (ns) after host TSC `base` at which the model still evaluates exactly:
+ * ⌊ns·host_khz/10^6⌋ cycles must stay below 2^63, because the raw clock is read from the
+ * reference with no tick in between (the spec's `abc` convention) and the kernel's reader
+ * takes 2^63 cycles or more since the last tick for a clock that went backwards; the instant
+ * is then also a u64 host TSC (base is far below 2^63). Every evaluation of the standard
+ * reference happens at such an instant (h = M + host_khz·1000·seconds), so this is the limit
+ * of every horizon, uptime or elapsed time at that host frequency.
+ */
+export function longestReachNs(hostKhz: number, base: bigint = STANDARD_M): bigint {
+  const cycles = MAX_REACH_CYCLES < U64_MAX - base ? MAX_REACH_CYCLES : U64_MAX - base;
+  return ((cycles + 1n) * 1_000_000n - 1n) / BigInt(hostKhz);
+}
+
+/** What {@link checkTscReach} checks: a host frequency and how long after `base` it is evaluated. */
+export interface TscReach {
+  readonly hostKhz: number;
+  readonly hostOption: string;
+  readonly durationNs: bigint;
+  readonly durationOption: string;
+  /** The duration as the user wrote it (echoed in the error). */
+  readonly given?: string;
+  /** The host TSC the duration counts from (default: the standard reference M = 10^12). */
+  readonly base?: bigint;
+  /** Report the limit in whole seconds (sweep horizons) rather than ns. */
+  readonly wholeSeconds?: boolean;
+}
+
+/**
+ * The one check that an evaluation stays where the model is exact (fewer than 2^63 host
+ * cycles after its reference, see longestReachNs): refuses, before any work, a longer
+ * duration at that host frequency, naming both options and the longest duration that fits.
+ */
+export function checkTscReach(r: TscReach): void {
+  const base = r.base ?? STANDARD_M;
+  const longest = longestReachNs(r.hostKhz, base);
+  if (r.durationNs <= longest) return;
+  const limit = r.wholeSeconds ? longest / 1_000_000_000n : longest;
+  const got = r.wholeSeconds ? r.durationNs / 1_000_000_000n : r.durationNs;
+  const unit = r.wholeSeconds ? 's' : 'ns';
+  throw new ArgumentRangeError(
+    r.durationOption,
+    r.wholeSeconds ? 'seconds' : 'ns',
+    r.wholeSeconds ? 1n : 0n,
+    limit,
+    `${r.given ?? describeDurationNs(r.durationNs)} (${got} ${unit})`,
+    `at ${r.hostOption} ${r.hostKhz} the host TSC would run 2^63 cycles or more past its reference ${base} (${r.hostKhz}·1000 per second), which the kernel's raw-clock reader takes for a clock that went backwards; the longest ${r.durationOption} that fits is ${describeDurationNs(r.wholeSeconds ? limit * 1_000_000_000n : limit)} (${limit} ${unit})`,
+  );
+}
+
+/** Validate a whole grid (sizes, non-empty lists, every point's host TSC within u64) before any work. */
+export function checkGrid(g: Grid, names: GridNames = GRID_NAMES): Grid {
+  for (const [name, list] of [[names.hostKhz, g.hostKhz], [names.guestKhz, g.guestKhz], [names.vendor, g.vendors], [names.horizon, g.horizonsS]] as const) {
     if (list.length === 0) throw new ArgumentRangeError(name, 'list length', 1n, BigInt(MAX_POINTS), 0, 'an empty list');
   }
   const n = gridSize(g);
-  if (n > MAX_POINTS) throw new ArgumentRangeError('grid', 'points', 1n, BigInt(MAX_POINTS), n, 'too many points: shard the run');
+  if (n > MAX_POINTS) throw new ArgumentRangeError('grid', 'points', 1n, BigInt(MAX_POINTS), n, 'too many points for exact indices: split the grid into several runs');
+  // The latest instant of the grid: its fastest host at its longest horizon.
+  let hostKhz = 0;
+  for (const k of g.hostKhz) if (k > hostKhz) hostKhz = k;
+  let horizonS = 0n;
+  for (const h of g.horizonsS) if (h > horizonS) horizonS = h;
+  checkTscReach({ hostKhz, hostOption: names.hostKhz, durationNs: horizonS * 1_000_000_000n, durationOption: names.horizon, wholeSeconds: true });
   return g;
 }
 

@@ -13,14 +13,16 @@ import { referenceBackend } from '../../reference/index.js';
 import { DEFAULT_RAMP, referenceChecksum, runConversions, verifySamples, type EngineChoice } from '../../stream/index.js';
 import { PRESET_SPECS, type PresetOp } from '../../stream/presets.js';
 import { UsageError, type CliCommand } from '../command.js';
+import { announceOrRefuse } from '../estimate.js';
 import { toJson } from '../json.js';
-import { parseOptions } from '../options.js';
+import { integerInRange, parseOptions } from '../options.js';
+import { writeStdout } from '../stream-writer.js';
 import { groupDigits } from '../table.js';
 
 const OPS = Object.keys(PRESET_SPECS) as PresetOp[];
 
 const HELP = `usage: kvmclock bench [--conversions N] [--workers N] [--op ${OPS.join('|')}]
-                      [--engine auto|scalar] [--scaling] [--json]
+                      [--engine auto|scalar] [--scaling] [--json] [--force]
 
 Runs N conversions (default 1e9; 1e10 and more work, in constant memory) of a synthetic
 TSC ramp (a 2.5 GHz TSC read every microsecond) on worker threads and reports
@@ -35,11 +37,27 @@ The parameters are the README's 1.0 GHz VMX guest on a 2.5 GHz host.
   --engine E       auto (Wasm SIMD when available, default) or scalar
   --scaling        run with 1 worker first and report the speed-up of N workers
   --json           one JSON document instead of text
+  --force          run even when the estimate is over an hour (the count and the
+                   estimate are printed first either way)
 
 The suites that compare implementations (BigInt, Wasm, Wasm SIMD, native C) are
 \`npm run bench\` in a clone of the repository.`;
 
 const PREFIX = 65_536;
+
+/** Conversions timed on this thread for the estimate of a large run (about a millisecond). */
+const CALIBRATION = 1 << 20;
+
+/** Below this many conversions a run takes seconds at most and is not timed for an estimate. */
+const ESTIMATE_ABOVE = 1e10;
+
+/** Conversions per second of one thread, timed on a short run after a warm-up. */
+function threadRate(spec: (typeof PRESET_SPECS)[PresetOp], engine: EngineChoice): number {
+  runConversions({ spec, count: CALIBRATION, engine });
+  const t0 = performance.now();
+  runConversions({ spec, count: CALIBRATION, engine });
+  return CALIBRATION / Math.max(1e-6, (performance.now() - t0) / 1000);
+}
 
 function positiveInteger(value: string | undefined, name: string, fallback: number, max = Number.MAX_SAFE_INTEGER, example = ''): number {
   if (value === undefined) return fallback;
@@ -86,6 +104,7 @@ export const benchCommand: CliCommand = {
       engine: { type: 'string' },
       scaling: { type: 'boolean' },
       json: { type: 'boolean' },
+      force: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     });
     if (values.help) {
@@ -93,12 +112,25 @@ export const benchCommand: CliCommand = {
       return 0;
     }
     const count = positiveInteger(values.conversions, 'conversions', 1e9, Number.MAX_SAFE_INTEGER, ' (e.g. 1e10)');
-    const workers = positiveInteger(values.workers, 'workers', availableParallelism(), 256);
+    const workers = integerInRange(values.workers, '--workers', availableParallelism(), 1, 256);
     const op = (values.op ?? 'pvclock_read') as PresetOp;
     if (!OPS.includes(op)) throw new UsageError(`--op expected one of ${OPS.join(', ')}, got ${JSON.stringify(values.op)}`);
     const engine = (values.engine ?? 'auto') as EngineChoice;
     if (engine !== 'auto' && engine !== 'scalar') throw new UsageError(`--engine expected "auto" or "scalar", got ${JSON.stringify(values.engine)}`);
     const spec = PRESET_SPECS[op];
+    if (count > ESTIMATE_ABOVE) {
+      const rate = threadRate(spec, engine);
+      const runs = values.scaling && workers > 1 ? [1, workers] : [workers];
+      const seconds = runs.reduce((sum, w) => sum + count / (rate * Math.min(w, availableParallelism())), 0);
+      announceOrRefuse({
+        command: 'bench',
+        size: `${groupDigits(count)} conversions${runs.length > 1 ? ' twice (--scaling)' : ''}`,
+        seconds,
+        basis: `at ${groupDigits(Math.round(rate / 1e6))} M/s per thread on ${Math.min(workers, availableParallelism())} thread(s)`,
+        smaller: 'ask for fewer --conversions',
+        force: values.force === true,
+      });
+    }
     // Worker threads (and the pool library) only load when this command runs.
     const { parallelConversions } = await import('../../parallel/conversions.js');
 
@@ -122,7 +154,7 @@ export const benchCommand: CliCommand = {
     const speedup = runs.length === 2 ? runs[1].convPerSec / runs[0].convPerSec : undefined;
 
     if (values.json) {
-      process.stdout.write(`${toJson({ op, conversions: count, engine: engineName, prefix: { conversions: prefix, agrees: prefixAgrees }, runs, speedup: speedup ?? null, ok })}\n`);
+      await writeStdout(`${toJson({ op, conversions: count, engine: engineName, prefix: { conversions: prefix, agrees: prefixAgrees }, runs, speedup: speedup ?? null, ok })}\n`);
     } else {
       const lines = [
         `kvmclock bench: ${groupDigits(count)} ${op} conversions on ${main.workers} worker thread${main.workers > 1 ? 's' : ''} (${engineName})`,
@@ -136,7 +168,7 @@ export const benchCommand: CliCommand = {
         lines.push(`  1 worker        ${groupDigits(Math.round(runs[0].convPerSec))} conversions/s in ${runs[0].seconds.toFixed(2)} s; ${main.workers} workers: ${speedup.toFixed(2)}× (same checksum: ${checksums.size === 1 ? 'yes' : 'NO'})`);
       }
       if (!ok) lines.push('  FAILED: the Wasm results disagree with the reference (a kvmclock bug)');
-      process.stdout.write(`${lines.join('\n')}\n`);
+      await writeStdout(`${lines.join('\n')}\n`);
     }
     return ok ? 0 : 70;
   },

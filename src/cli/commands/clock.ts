@@ -6,11 +6,11 @@ import { formatDurationNs } from '../../duration.js';
 import { kvmclock } from '../../index.js';
 import { type ClockSummary, clockSummary } from '../../model/clock-summary.js';
 import { tscCaps } from '../../model/vendor.js';
-import { aU32 } from '../../validate.js';
 import { type CliCommand, UsageError } from '../command.js';
 import { toJson } from '../json.js';
 import { formatDecimal } from '../../rational.js';
-import { backendOption, horizonOption, intOption, khzOption, parseOptions, vendorOption } from '../options.js';
+import { backendOption, integerInRange, khzOption, parseOptions, reachOption, vendorOption } from '../options.js';
+import { writeStdout } from '../stream-writer.js';
 import { groupDigits } from '../table.js';
 
 const HELP = `usage: kvmclock clock --host-khz N --guest-khz N [--vendor vmx|svm] [--at DURATION]
@@ -47,8 +47,8 @@ export const clockCommand: CliCommand = {
     const hostKhz = khzOption(values['host-khz'], '--host-khz', 0);
     const guestKhz = khzOption(values['guest-khz'], '--guest-khz', hostKhz);
     const vendor = vendorOption(values.vendor);
-    const horizonNs = horizonOption(values.at ?? '1d', '--at');
-    const tolerancePpm = values['tolerance-ppm'] === undefined ? undefined : aU32(intOption(values['tolerance-ppm'], '--tolerance-ppm'), '--tolerance-ppm');
+    const horizonNs = reachOption(values.at ?? '1d', '--at', hostKhz, '--host-khz');
+    const tolerancePpm = values['tolerance-ppm'] === undefined ? undefined : integerInRange(values['tolerance-ppm'], '--tolerance-ppm', 250, 0, 0xffff_ffff);
     const api = kvmclock(backendOption(values.backend));
     const hasTscControl = !values['no-tsc-control'];
     const caps = tscCaps(vendor, hasTscControl);
@@ -57,7 +57,7 @@ export const clockCommand: CliCommand = {
       throw new UsageError(`--guest-khz ${guestKhz}: KVM_SET_TSC_KHZ returns -EINVAL at or above max_guest_tsc_khz ${maxGuest} (${vendor} host at ${hostKhz} kHz)`);
     }
     const s = clockSummary(api, { hostKhz, guestKhz, vendor, hasTscControl, tolerancePpm }, horizonNs);
-    process.stdout.write(values.json ? `${toJson(s)}\n` : `${renderSummary(s)}\n`);
+    await writeStdout(values.json ? `${toJson(s)}\n` : `${renderSummary(s)}\n`);
     return 0;
   },
 };

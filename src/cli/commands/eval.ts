@@ -8,6 +8,7 @@ import { kvmclock } from '../../index.js';
 import { evalLine } from '../../protocol/eval-line.js';
 import type { CliCommand } from '../command.js';
 import { backendOption, parseOptions } from '../options.js';
+import { streamWriter } from '../stream-writer.js';
 
 const HELP = `usage: kvmclock eval [--backend wasm|reference] < commands.txt
 
@@ -20,32 +21,45 @@ const FLUSH_LINES = 4096;
 /**
  * The lines of a text stream, split at LF only (a CR before the LF is dropped; a lone CR stays
  * inside its line, where it counts as whitespace), so every input line gets one output line.
+ * Linear in the input: each chunk is searched once, and a line that spans chunks is kept as
+ * its pieces until its end arrives (a 100 MB line is not re-scanned per chunk).
  */
-async function* lines(input: Readable): AsyncGenerator<string> {
+export async function* lines(input: Readable): AsyncGenerator<string> {
   input.setEncoding('utf8');
-  let rest = '';
+  let pieces: string[] = [];
   const strip = (line: string) => (line.endsWith('\r') ? line.slice(0, -1) : line);
   for await (const chunk of input as AsyncIterable<string>) {
-    rest += chunk;
     let start = 0;
-    for (let i = rest.indexOf('\n'); i >= 0; i = rest.indexOf('\n', start)) {
-      yield strip(rest.slice(start, i));
+    for (let i = chunk.indexOf('\n'); i >= 0; i = chunk.indexOf('\n', start)) {
+      const tail = chunk.slice(start, i);
+      if (pieces.length === 0) {
+        yield strip(tail);
+      } else {
+        pieces.push(tail);
+        const line = pieces.join('');
+        pieces = [];
+        yield strip(line);
+      }
       start = i + 1;
     }
-    rest = rest.slice(start);
+    if (start < chunk.length) pieces.push(chunk.slice(start));
   }
-  if (rest !== '') yield strip(rest);
+  if (pieces.length > 0) yield strip(pieces.join(''));
 }
 
-/** Evaluate a stream of protocol lines onto an output stream. */
+/**
+ * Evaluate a stream of protocol lines onto an output stream. Writes wait for the output to
+ * drain; an output error (EPIPE when the reader went away) rejects, which ends the input loop.
+ */
 export async function evalStream(input: Readable, output: Writable, backend: 'wasm' | 'reference'): Promise<void> {
   const api = kvmclock(backend);
+  const write = streamWriter(output);
   let pending: string[] = [];
   const flush = async (): Promise<void> => {
     if (pending.length === 0) return;
     const chunk = `${pending.join('\n')}\n`;
     pending = [];
-    if (!output.write(chunk)) await new Promise<void>((resolve) => output.once('drain', resolve));
+    await write(chunk);
   };
   for await (const line of lines(input)) {
     pending.push(evalLine(api, line));

@@ -4,10 +4,17 @@ import { kvmclock } from '../../index.js';
 import { hotplugSteps } from '../../scenario/hotplug.js';
 import type { CliCommand } from '../command.js';
 import { toJson } from '../json.js';
-import { backendOption, horizonOption, khzOption, parseOptions, vendorOption } from '../options.js';
-import { groupDigits, renderTable } from '../table.js';
+import { backendOption, khzOption, parseOptions, reachOption, vendorOption } from '../options.js';
+import { writeLines, writeStdout } from '../stream-writer.js';
+import { groupDigits, tableLines } from '../table.js';
 
-const HELP = `usage: kvmclock hotplug --host-khz N --guest-khz N [--vendor vmx|svm] [--elapsed 1d,7d,30d,90d] [--json]
+const HELP = `usage: kvmclock hotplug [--host-khz N] [--guest-khz N] [--vendor vmx|svm] [--elapsed LIST] [--json]
+                        [--backend wasm|reference]
+
+  --host-khz N         host TSC kHz (default 2500000)
+  --guest-khz N        guest TSC kHz, KVM_SET_TSC_KHZ (default 1000000)
+  --vendor vmx|svm     default vmx
+  --elapsed LIST       times since the master clock was taken (default 1d,7d,30d,90d)
 
 A VM on the standard reference gets a vCPU hotplugged --elapsed after its master clock was
 taken. For each elapsed time: the step vCPU 0's kvmclock (B) takes at the hotplug under the
@@ -34,21 +41,21 @@ export const hotplugCommand: CliCommand = {
     const hostKhz = khzOption(values['host-khz'], '--host-khz', 2_500_000);
     const guestKhz = khzOption(values['guest-khz'], '--guest-khz', 1_000_000);
     const vendor = vendorOption(values.vendor);
-    const elapsed = (values.elapsed ?? '1d,7d,30d,90d').split(',').map((d, i) => horizonOption(d.trim(), `--elapsed[${i}]`));
+    const elapsed = (values.elapsed ?? '1d,7d,30d,90d').split(',').map((d, i) => reachOption(d.trim(), `--elapsed[${i}]`, hostKhz, '--host-khz'));
     const steps = hotplugSteps(kvmclock(backendOption(values.backend)), { hostKhz, guestKhz, vendor }, elapsed);
     if (values.json) {
-      process.stdout.write(`${toJson({ hostKhz, guestKhz, vendor, steps })}\n`);
+      await writeStdout(`${toJson({ hostKhz, guestKhz, vendor, steps })}\n`);
       return 0;
     }
     const sgn = (v: bigint) => (v > 0n ? `+${groupDigits(v)}` : groupDigits(v));
-    process.stdout.write(
-      `${groupDigits(hostKhz)} kHz ${vendor} host, ${groupDigits(guestKhz)} kHz guest: kvmclock step of vCPU 0 at a vCPU hotplug (ns)\n\n` +
-        renderTable(
-          ['elapsed', 'B − A before', 'current rule', 'legacy rule', 'continuous'],
-          steps.map((s) => [formatDurationNs(s.elapsedNs), sgn(s.bMinusANs), sgn(s.currentRuleStepNs), sgn(s.legacyStepNs), sgn(s.continuousStepNs)]),
-        ) +
-        '\n',
-    );
+    await writeLines(writeStdout, [
+      `${groupDigits(hostKhz)} kHz ${vendor} host, ${groupDigits(guestKhz)} kHz guest: kvmclock step of vCPU 0 at a vCPU hotplug (ns)`,
+      '',
+      ...tableLines(
+        ['elapsed', 'B − A before', 'current rule', 'legacy rule', 'continuous'],
+        steps.map((s) => [formatDurationNs(s.elapsedNs), sgn(s.bMinusANs), sgn(s.currentRuleStepNs), sgn(s.legacyStepNs), sgn(s.continuousStepNs)]),
+      ),
+    ]);
     return 0;
   },
 };

@@ -2,15 +2,17 @@
  * `kvmclock migrate`: every live-update / live-migration method on the same timeline,
  * side by side, with the exact guest-visible errors.
  */
-import { formatDurationNs, parseDurationNs } from '../../duration.js';
+import { describeDurationNs, formatDurationNs } from '../../duration.js';
 import { kvmclock } from '../../index.js';
 import { compareMigrationMethods, METHODS, type MethodId, type MigrationConfig, type MigrationReport } from '../../scenario/migration.js';
 import { type CliCommand, UsageError } from '../command.js';
 import { toJson } from '../json.js';
-import { backendOption, intOption, khzOption, parseOptions, vendorOption } from '../options.js';
+import { backendOption, horizonOption, integerInRange, khzOption, parseOptions, vendorOption } from '../options.js';
 import { migrationCharts } from '../../plot/migration-charts.js';
-import { ensureDirectory, writeCharts } from '../../plot/render.js';
-import { groupDigits, renderTable } from '../table.js';
+import { longestReachNs } from '../../sweep/grid.js';
+import { ensureDirectory, writeCharts } from '../charts.js';
+import { writeLines, writeStdout } from '../stream-writer.js';
+import { groupDigits, tableLines } from '../table.js';
 
 const HELP = `usage: kvmclock migrate [options]
 
@@ -35,8 +37,33 @@ M4 always runs as a live update on the source host.`;
 
 function signedDuration(v: string, name: string): bigint {
   const negative = v.trim().startsWith('-');
-  const ns = parseDurationNs(negative ? v.trim().slice(1) : v, name);
+  const ns = horizonOption(negative ? v.trim().slice(1) : v, name);
   return negative ? -ns : ns;
+}
+
+/**
+ * The host TSCs of the migration scenario (src/scenario/migration.ts): the source host's
+ * TSC reads 10^12 and the destination's 7·10^12 at the scenario's true time 0, and the
+ * clocks are followed until an hour after the resume. The test of the largest --uptime
+ * that fits pins these against the scenario.
+ */
+const SOURCE_TSC_AT_ZERO = 1_000_000_000_000n;
+const DESTINATION_TSC_AT_ZERO = 7_000_000_000_000n;
+const FOLLOWED_AFTER_RESUME_NS = 3_600_000_000_000n;
+
+/** Refuse, before any work, an uptime and downtime whose last instant passes either host's u64 TSC. */
+function checkMigrationReach(c: MigrationConfig, given: { uptime: string; downtime: string }): void {
+  const hosts = [{ khz: c.src.tscKhz, option: '--src-khz', base: SOURCE_TSC_AT_ZERO }];
+  if (!c.liveUpdate) hosts.push({ khz: c.dst.tscKhz, option: '--dst-khz', base: DESTINATION_TSC_AT_ZERO });
+  for (const h of hosts) {
+    // The uptime is what the user will shorten: its limit is the host's reach less the downtime and the hour after resume.
+    const longest = longestReachNs(h.khz, h.base) - c.downtimeNs - FOLLOWED_AFTER_RESUME_NS;
+    if (c.uptimeNs <= longest) continue;
+    throw new UsageError(
+      `--uptime ${given.uptime} with --downtime ${given.downtime}: at ${h.option} ${h.khz} the host TSC (${h.base} + ${h.khz}·1000 per second, followed until an hour after the resume) would pass 2^64 − 1 cycles; ` +
+        (longest < 0n ? 'shorten --downtime' : `the longest --uptime that fits is ${describeDurationNs(longest)} (${longest} ns)`),
+    );
+  }
 }
 
 function methodsOption(v: string | undefined): MethodId[] {
@@ -46,11 +73,6 @@ function methodsOption(v: string | undefined): MethodId[] {
   return list as MethodId[];
 }
 
-function vcpusOption(v: string): number {
-  const n = intOption(v, '--vcpus');
-  if (n < 1 || n > 1024) throw new UsageError(`--vcpus expected 1..1024, got ${n}`);
-  return n;
-}
 
 export const migrateCommand: CliCommand = {
   name: 'migrate',
@@ -90,17 +112,19 @@ export const migrateCommand: CliCommand = {
       src: { tscKhz: srcKhz, vendor: vendorOption(values['src-vendor'] ?? values.vendor, values['src-vendor'] === undefined ? '--vendor' : '--src-vendor') },
       dst: { tscKhz: khzOption(values['dst-khz'], '--dst-khz', srcKhz), vendor: vendorOption(values['dst-vendor'] ?? values.vendor, values['dst-vendor'] === undefined ? '--vendor' : '--dst-vendor') },
       guestKhz: khzOption(values['guest-khz'], '--guest-khz', 1_000_000),
-      vcpus: values.vcpus === undefined ? 2 : vcpusOption(values.vcpus),
-      uptimeNs: parseDurationNs(values.uptime ?? '1d', '--uptime'),
-      downtimeNs: parseDurationNs(values.downtime ?? '300ms', '--downtime'),
+      vcpus: integerInRange(values.vcpus, '--vcpus', 2, 1, 1024),
+      uptimeNs: horizonOption(values.uptime ?? '1d', '--uptime'),
+      downtimeNs: horizonOption(values.downtime ?? '300ms', '--downtime'),
       syncErrorNs: values['live-update'] ? 0n : signedDuration(values['sync-error'] ?? '50us', '--sync-error'),
-      vcpuGapNs: parseDurationNs(values['vcpu-gap'] ?? '10us', '--vcpu-gap'),
+      vcpuGapNs: horizonOption(values['vcpu-gap'] ?? '10us', '--vcpu-gap'),
       dstNoMasterClock: values['dst-no-masterclock'] === true,
       liveUpdate: values['live-update'] === true,
     };
+    checkMigrationReach(config, { uptime: values.uptime ?? '1d', downtime: values.downtime ?? '300ms' });
     if (values.plot !== undefined) await ensureDirectory(values.plot);
     const report = compareMigrationMethods(kvmclock(backendOption(values.backend)), config, methodsOption(values.method));
-    process.stdout.write(values.json ? `${toJson(report)}\n` : `${renderReport(report)}\n`);
+    if (values.json) await writeStdout(`${toJson(report)}\n`);
+    else await writeLines(writeStdout, reportLines(report));
     if (values.plot !== undefined) {
       const files = await writeCharts(values.plot, 'kvmclock migrate', migrationCharts(report));
       process.stderr.write(`plots written: ${files.join(', ')}\n`);
@@ -112,13 +136,17 @@ export const migrateCommand: CliCommand = {
 const sgn = (v: bigint) => (v > 0n ? `+${groupDigits(v)}` : groupDigits(v));
 
 export function renderReport(r: MigrationReport): string {
+  return [...reportLines(r)].join('\n');
+}
+
+function reportLines(r: MigrationReport): string[] {
   const c = r.config;
   const where = c.liveUpdate ? `live update on a ${groupDigits(c.src.tscKhz)} kHz ${c.src.vendor} host` : `${groupDigits(c.src.tscKhz)} kHz ${c.src.vendor} → ${groupDigits(c.dst.tscKhz)} kHz ${c.dst.vendor}${c.dstNoMasterClock ? ' (no master clock)' : ''}`;
   const out = [
     `${where}; guest ${groupDigits(c.guestKhz)} kHz, ${c.vcpus} vCPU(s); uptime since the last master-clock reference ${formatDurationNs(c.uptimeNs)}, downtime ${formatDurationNs(c.downtimeNs)}, sync error ${c.syncErrorNs < 0n ? '-' : ''}${formatDurationNs(c.syncErrorNs < 0n ? -c.syncErrorNs : c.syncErrorNs)}`,
     `errors at resume against the ideal (guest TSC kept running at its frequency, KVM clock the same function of it)`,
     '',
-    renderTable(
+    ...tableLines(
       ['method', 'TSC error (cycles)', 'TSC error (ns)', 'kvmclock error (ns)', 'TSC/kvmclock disagreement (ns)', 'step at resume (ns)', 'backwards seen (ns)', 'REALTIME error (ns)', 'vCPU skew (cycles)'],
       r.results.map((m) => [
         m.method.toUpperCase(),
@@ -138,5 +166,5 @@ export function renderReport(r: MigrationReport): string {
     'TSC error (ns) is cycles at the guest frequency, rounded toward zero. "backwards seen": what the guest clock shows; with the',
     'last_value guard (record without TSC_STABLE) it holds still instead. M5: REALTIME error before → after the guest handles the notification.',
   ];
-  return out.join('\n');
+  return out;
 }

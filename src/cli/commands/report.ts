@@ -1,5 +1,5 @@
 /**
- * `kvmclock report` (what `npm start` runs): the spec's worked examples computed live
+ * `kvmclock report`: the spec's worked examples computed live
  * on the Wasm backend and re-checked against the BigInt reference.
  */
 import { kvmclock } from '../../index.js';
@@ -8,6 +8,7 @@ import { computeWorkedExamples, type WorkedExamples } from '../../report/worked-
 import type { CliCommand } from '../command.js';
 import { backendOption, parseOptions } from '../options.js';
 import { toJson } from '../json.js';
+import { writeStdout } from '../stream-writer.js';
 import { groupDigits, renderTable } from '../table.js';
 
 const HELP = `usage: kvmclock report [--backend wasm|reference] [--json]
@@ -55,7 +56,7 @@ function renderText(w: WorkedExamples, agrees: boolean): string {
 
 export const reportCommand: CliCommand = {
   name: 'report',
-  summary: "worked examples of the kernel's clock arithmetic, computed live (npm start)",
+  summary: "worked examples of the kernel's clock arithmetic, computed live",
   async run(argv) {
     const { values } = parseOptions(argv, { backend: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } });
     if (values.help) {
@@ -66,7 +67,7 @@ export const reportCommand: CliCommand = {
     const examples = computeWorkedExamples(kvmclock(backend));
     const other = computeWorkedExamples(kvmclock(backend === 'wasm' ? 'reference' : 'wasm'));
     const agrees = toJson({ ...examples, backend: '' }) === toJson({ ...other, backend: '' });
-    process.stdout.write(values.json ? `${toJson({ ...examples, crossCheck: agrees })}\n` : `${renderText(examples, agrees)}\n`);
+    await writeStdout(values.json ? `${toJson({ ...examples, crossCheck: agrees })}\n` : `${renderText(examples, agrees)}\n`);
     return agrees ? 0 : 70;
   },
 };

@@ -6,7 +6,11 @@ import { parseTimeline, runTimeline, type TimelineResult } from '../../model/tim
 import { type CliCommand, UsageError } from '../command.js';
 import { toJson } from '../json.js';
 import { backendOption, parseOptions } from '../options.js';
-import { groupDigits, renderTable } from '../table.js';
+import { writeLines, writeStdout } from '../stream-writer.js';
+import { groupDigits, tableLines } from '../table.js';
+
+/** A UTF-8 byte order mark, which some editors put at the start of a file: not part of the JSON. */
+const BOM = '\uFEFF';
 
 const HELP = `usage: kvmclock timeline <file.json> [--json] [--backend wasm|reference]
 
@@ -27,7 +31,8 @@ export const timelineCommand: CliCommand = {
     const file = positionals[0];
     let doc: unknown;
     try {
-      doc = JSON.parse(await readFile(file, 'utf8'));
+      const text = await readFile(file, 'utf8');
+      doc = JSON.parse(text.startsWith(BOM) ? text.slice(BOM.length) : text);
     } catch (e) {
       throw new UsageError(`cannot read ${file}: ${(e as Error).message}`);
     }
@@ -36,7 +41,8 @@ export const timelineCommand: CliCommand = {
     const start = timeline.start;
     const khz = BigInt(timeline.host.tscKhz);
     const since = (at: bigint) => formatDurationNs(((at - start) * 1_000_000n) / khz);
-    process.stdout.write(values.json ? `${toJson(jsonView(result))}\n` : `${renderText(result, since)}\n`);
+    if (values.json) await writeStdout(`${toJson(jsonView(result))}\n`);
+    else await writeLines(writeStdout, textLines(result, since));
     return 0;
   },
 };
@@ -45,26 +51,22 @@ function jsonView(r: TimelineResult) {
   return { events: r.events, discontinuities: r.discontinuities, samples: r.samples };
 }
 
-function renderText(r: TimelineResult, since: (at: bigint) => string): string {
-  const out: string[] = [];
-  out.push('events');
-  out.push(
-    renderTable(
-      ['#', 'at', 'event', 'outcome'],
-      r.events.map((e) => [String(e.index), `+${since(e.at)}`, e.type, e.ok ? (e.clockData ? `clock ${groupDigits(e.clockData.clock)} flags ${e.clockData.flags}` : e.record ? `record ts ${groupDigits(e.record.tscTimestamp)} st ${groupDigits(e.record.systemTime)}` : 'ok') : `ERR ${e.error?.code}: ${e.error?.message}`]),
-    ),
-    '',
+/** The text report, line by line (a timeline of any length streams out without one big string). */
+function* textLines(r: TimelineResult, since: (at: bigint) => string): Generator<string> {
+  yield 'events';
+  yield* tableLines(
+    ['#', 'at', 'event', 'outcome'],
+    r.events.map((e) => [String(e.index), `+${since(e.at)}`, e.type, e.ok ? (e.clockData ? `clock ${groupDigits(e.clockData.clock)} flags ${e.clockData.flags}` : e.record ? `record ts ${groupDigits(e.record.tscTimestamp)} st ${groupDigits(e.record.systemTime)}` : 'ok') : `ERR ${e.error?.code}: ${e.error?.message}`]),
   );
-  out.push(r.discontinuities.length === 0 ? 'no discontinuities' : 'discontinuities (after − before at the same instant; guest TSC in cycles, clocks in ns)');
+  yield '';
+  yield r.discontinuities.length === 0 ? 'no discontinuities' : 'discontinuities (after − before at the same instant; guest TSC in cycles, clocks in ns)';
   if (r.discontinuities.length > 0) {
-    out.push(renderTable(['at', 'vCPU', 'quantity', 'step', 'cause'], r.discontinuities.map((d) => [`+${since(d.at)}`, String(d.vcpu), d.quantity, `${d.step > 0n ? '+' : ''}${groupDigits(d.step)}`, `#${d.eventIndex} ${d.cause}`])));
+    yield* tableLines(['at', 'vCPU', 'quantity', 'step', 'cause'], r.discontinuities.map((d) => [`+${since(d.at)}`, String(d.vcpu), d.quantity, `${d.step > 0n ? '+' : ''}${groupDigits(d.step)}`, `#${d.eventIndex} ${d.cause}`]));
   }
-  out.push('', 'samples (ns; guest read = what the guest clock returns)');
-  out.push(
-    renderTable(
-      ['at', 'vCPU', 'guest TSC', 'A', 'B', 'C', 'guest read'],
-      r.samples.map((s) => [`+${since(s.at)}`, String(s.vcpu), s.guestTsc, s.a, s.b, s.c, `${groupDigits(s.guestRead)}${s.clamped ? ' (clamped)' : ''}`]),
-    ),
+  yield '';
+  yield 'samples (ns; guest read = what the guest clock returns)';
+  yield* tableLines(
+    ['at', 'vCPU', 'guest TSC', 'A', 'B', 'C', 'guest read'],
+    r.samples.map((s) => [`+${since(s.at)}`, String(s.vcpu), s.guestTsc, s.a, s.b, s.c, `${groupDigits(s.guestRead)}${s.clamped ? ' (clamped)' : ''}`]),
   );
-  return out.join('\n');
 }
