@@ -9,6 +9,8 @@ import { UsageError } from './command.js';
 import { VENDORS, type Vendor } from '../model/vendor.js';
 import { parseDurationNs } from '../duration.js';
 import { checkTscReach, parseKhz } from '../sweep/grid.js';
+import { type KernelProfile, parseKernelList } from '../kernel/profile.js';
+import { isKvmclockError } from '../errors.js';
 
 /** parseArgs in strict mode, with its errors turned into UsageError. */
 type Options = NonNullable<ParseArgsConfig['options']>;
@@ -89,8 +91,33 @@ export function horizonOption(v: string, name: string): bigint {
 }
 
 /**
+ * The --kernel option: one or more kernel profiles separated by commas (default 6.18). An
+ * unknown preset or change is a UsageError naming the option and listing the valid ids.
+ */
+export function kernelOption(v: string | undefined, name = '--kernel'): KernelProfile[] {
+  try {
+    return parseKernelList(v ?? '6.18', name);
+  } catch (e) {
+    if (isKvmclockError(e) && e.code === 'profile') throw new UsageError(e.message);
+    throw e;
+  }
+}
+
+/** Which clock a guest reads: Linux and Xen read the kvmclock record (B); Windows reads the Hyper-V reference time (H). */
+export type GuestKind = 'linux' | 'windows' | 'xen';
+export const GUEST_KINDS: readonly GuestKind[] = ['linux', 'windows', 'xen'];
+
+/** The --guest option: linux (default), windows or xen. */
+export function guestKindOption(v: string | undefined, name = '--guest'): GuestKind {
+  const kind = v ?? 'linux';
+  if (!(GUEST_KINDS as readonly string[]).includes(kind)) throw new UsageError(`${name} expected one of ${GUEST_KINDS.join(', ')}, got ${JSON.stringify(v)}`);
+  return kind as GuestKind;
+}
+
+/**
  * A duration after the standard reference at a host frequency: also refused when the host
- * TSC would pass 2^64 − 1 cycles (both options named, with the longest duration that fits).
+ * TSC would run 2^63 cycles or more past the reference (both options named, with the
+ * longest duration that fits).
  */
 export function reachOption(v: string, name: string, hostKhz: number, hostOption: string): bigint {
   const ns = horizonOption(v, name);

@@ -82,3 +82,39 @@ export function compareKernels(api: KvmclockApi, o: KernelComparisonOptions): Ke
   });
   return { hostKhz: o.hostKhz, guestKhz: o.guestKhz, vendor: o.vendor, horizonNs: o.horizonNs, migration, columns };
 }
+
+/** The five cases of kernel-variants §9.2 (host kHz, guest kHz, vendor). */
+export const VARIANT_CASES: readonly (readonly [number, number, Vendor])[] = [
+  [2_500_000, 1_000_000, 'vmx'],
+  [2_500_000, 2_000_000, 'vmx'],
+  [2_500_000, 2_500_000, 'vmx'],
+  [3_000_000, 2_500_000, 'vmx'],
+  [3_000_000, 2_500_000, 'svm'],
+];
+
+/** One row of the one-day comparison: a case under a profile. */
+export interface VariantRow {
+  readonly hostKhz: number;
+  readonly guestKhz: number;
+  readonly vendor: Vendor;
+  readonly kernel: string;
+  readonly b: bigint;
+  readonly c: bigint;
+  readonly bMinusC: bigint;
+  readonly bMinusA: bigint;
+  readonly resnapshotStepNs: bigint;
+  readonly ratePpb: { readonly bMinusC: Ratio; readonly bMinusA: Ratio; readonly cMinusA: Ratio };
+}
+
+/** kernel-variants §9.2 recomputed: the five cases one day after the standard reference, under each profile. */
+export function variantTable(api: KvmclockApi, kernels: readonly KernelProfile[]): VariantRow[] {
+  const rows: VariantRow[] = [];
+  for (const [hostKhz, guestKhz, vendor] of VARIANT_CASES) {
+    const r = compareKernels(api, { hostKhz, guestKhz, vendor, horizonNs: 86_400_000_000_000n, kernels, migration: null });
+    for (const c of r.columns) {
+      const s = c.summary;
+      rows.push({ hostKhz, guestKhz, vendor, kernel: c.kernel.name, b: s.b, c: s.c, bMinusC: s.bMinusC, bMinusA: s.bMinusA, resnapshotStepNs: s.resnapshotStepNs, ratePpb: s.ratePpb });
+    }
+  }
+  return rows;
+}

@@ -7,7 +7,7 @@ import { kvmclock } from '../../index.js';
 import { compareMigrationMethods, METHODS, type MethodId, type MigrationConfig, type MigrationReport } from '../../scenario/migration.js';
 import { type CliCommand, UsageError } from '../command.js';
 import { toJson } from '../json.js';
-import { backendOption, horizonOption, integerInRange, khzOption, parseOptions, vendorOption } from '../options.js';
+import { backendOption, kernelOption, horizonOption, integerInRange, khzOption, parseOptions, vendorOption } from '../options.js';
 import { migrationCharts } from '../../plot/migration-charts.js';
 import { longestReachNs } from '../../sweep/grid.js';
 import { ensureDirectory, writeCharts } from '../charts.js';
@@ -28,6 +28,7 @@ const HELP = `usage: kvmclock migrate [options]
   --method LIST          m0,m1,m2,m3,m4,m5 or all (default all)
   --dst-no-masterclock   the destination timekeeper is not on the TSC (no master clock)
   --live-update          same host, new VM: the host TSC never stopped, no sync error
+  --kernel LIST          kernel profiles both hosts run (default 6.18): one report (JSON line) each
   --json                 one JSON document (integers as decimal strings)
   --plot DIR             write SVG charts and an index.html into DIR
   --backend wasm|reference
@@ -93,6 +94,7 @@ export const migrateCommand: CliCommand = {
       method: { type: 'string' },
       'dst-no-masterclock': { type: 'boolean' },
       'live-update': { type: 'boolean' },
+      kernel: { type: 'string' },
       plot: { type: 'string' },
       json: { type: 'boolean' },
       backend: { type: 'string' },
@@ -121,12 +123,17 @@ export const migrateCommand: CliCommand = {
       liveUpdate: values['live-update'] === true,
     };
     checkMigrationReach(config, { uptime: values.uptime ?? '1d', downtime: values.downtime ?? '300ms' });
+    const kernels = kernelOption(values.kernel);
+    const methods = methodsOption(values.method);
     if (values.plot !== undefined) await ensureDirectory(values.plot);
-    const report = compareMigrationMethods(kvmclock(backendOption(values.backend)), config, methodsOption(values.method));
-    if (values.json) await writeStdout(`${toJson(report)}\n`);
-    else await writeLines(writeStdout, reportLines(report));
+    const api = kvmclock(backendOption(values.backend));
+    const named = values.kernel !== undefined;
+    const reports = kernels.map((kernel) => compareMigrationMethods(api, named ? { ...config, kernel } : config, methods));
+    if (values.json) await writeStdout(`${reports.map((r) => toJson(named ? { ...r, kernel: r.config.kernel?.name } : r)).join('\n')}\n`);
+    else await writeLines(writeStdout, reports.flatMap((r, i) => [...(i > 0 ? [''] : []), ...(named ? [`kernel ${r.config.kernel?.name}: ${r.config.kernel?.changes.join(', ') || 'the v6.18 baseline'}`] : []), ...reportLines(r)]));
     if (values.plot !== undefined) {
-      const files = await writeCharts(values.plot, 'kvmclock migrate', migrationCharts(report));
+      const charts = reports.flatMap((r) => migrationCharts(r).map((c) => (reports.length === 1 ? c : { ...c, name: `${c.name}-${r.config.kernel?.name}`, title: `${c.title} (kernel ${r.config.kernel?.name})` })));
+      const files = await writeCharts(values.plot, 'kvmclock migrate', charts);
       process.stderr.write(`plots written: ${files.join(', ')}\n`);
     }
     return 0;

@@ -5,18 +5,33 @@
 import { kvmclock } from '../../index.js';
 import { formatDecimal } from '../../rational.js';
 import { computeWorkedExamples, type WorkedExamples } from '../../report/worked-examples.js';
+import { type VariantRow, variantTable } from '../../report/kernel-comparison.js';
 import type { CliCommand } from '../command.js';
-import { backendOption, parseOptions } from '../options.js';
+import { backendOption, kernelOption, parseOptions } from '../options.js';
 import { toJson } from '../json.js';
 import { writeStdout } from '../stream-writer.js';
 import { groupDigits, renderTable } from '../table.js';
 
-const HELP = `usage: kvmclock report [--backend wasm|reference] [--json]
+const HELP = `usage: kvmclock report [--kernel PROFILE[,PROFILE…]] [--backend wasm|reference] [--json]
 
 Prints the kernel's clock arithmetic for common TSC frequencies, computed live:
 kvm_get_time_scale factors, the TSC clocksource's mult/shift and its raw-clock error,
 scaled-guest ratios with the pvclock frequency the guest is given, and one second
-of the three KVM clock definitions. Rates are exact fractions rounded for printing.`;
+of the three KVM clock definitions. Rates are exact fractions rounded for printing.
+--kernel adds the kernel-variants one-day table (five frequency pairs) under each profile.`;
+
+/** The one-day comparison under kernel profiles (kernel-variants §9.2). */
+function renderVariants(rows: readonly VariantRow[]): string {
+  const sgn = (v: bigint) => (v > 0n ? `+${groupDigits(v)}` : groupDigits(v));
+  return [
+    'Kernel profiles, one day after the standard reference (kernel-variants §9.2): B, C (C′ with c-via-guest-tsc), B − C, B − A, the re-snapshot step, B − C rate',
+    renderTable(
+      ['host kHz', 'guest kHz', 'vendor', 'kernel', 'B ns', 'C ns', 'B − C ns', 'B − A ns', 're-snapshot step ns', 'B − C ppb'],
+      rows.map((r) => [r.hostKhz, r.guestKhz, r.vendor, r.kernel, r.b, r.c, sgn(r.bMinusC), sgn(r.bMinusA), sgn(r.resnapshotStepNs), formatDecimal(r.ratePpb.bMinusC, 4)]),
+    ),
+    '',
+  ].join('\n');
+}
 
 function renderText(w: WorkedExamples, agrees: boolean): string {
   const ppb = (r: { num: bigint; den: bigint }) => formatDecimal(r, 3);
@@ -58,16 +73,21 @@ export const reportCommand: CliCommand = {
   name: 'report',
   summary: "worked examples of the kernel's clock arithmetic, computed live",
   async run(argv) {
-    const { values } = parseOptions(argv, { backend: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } });
+    const { values } = parseOptions(argv, { kernel: { type: 'string' }, backend: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } });
     if (values.help) {
       process.stdout.write(`${HELP}\n`);
       return 0;
     }
     const backend = backendOption(values.backend);
+    const kernels = values.kernel === undefined ? null : kernelOption(values.kernel);
+    const otherBackend = backend === 'wasm' ? 'reference' : 'wasm';
     const examples = computeWorkedExamples(kvmclock(backend));
-    const other = computeWorkedExamples(kvmclock(backend === 'wasm' ? 'reference' : 'wasm'));
-    const agrees = toJson({ ...examples, backend: '' }) === toJson({ ...other, backend: '' });
-    await writeStdout(values.json ? `${toJson({ ...examples, crossCheck: agrees })}\n` : `${renderText(examples, agrees)}\n`);
+    const other = computeWorkedExamples(kvmclock(otherBackend));
+    const variants = kernels === null ? null : variantTable(kvmclock(backend), kernels);
+    const otherVariants = kernels === null ? null : variantTable(kvmclock(otherBackend), kernels);
+    const agrees = toJson({ ...examples, backend: '', variants }) === toJson({ ...other, backend: '', variants: otherVariants });
+    const text = variants === null ? renderText(examples, agrees) : `${renderVariants(variants)}\n${renderText(examples, agrees)}`;
+    await writeStdout(values.json ? `${toJson({ ...examples, ...(variants === null ? {} : { kernelProfiles: variants }), crossCheck: agrees })}\n` : `${text}\n`);
     return agrees ? 0 : 70;
   },
 };

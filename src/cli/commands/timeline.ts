@@ -5,24 +5,26 @@ import { kvmclock } from '../../index.js';
 import { parseTimeline, runTimeline, type TimelineResult } from '../../model/timeline.js';
 import { type CliCommand, UsageError } from '../command.js';
 import { toJson } from '../json.js';
-import { backendOption, parseOptions } from '../options.js';
+import { backendOption, kernelOption, parseOptions } from '../options.js';
 import { writeLines, writeStdout } from '../stream-writer.js';
 import { groupDigits, tableLines } from '../table.js';
 
 /** A UTF-8 byte order mark, which some editors put at the start of a file: not part of the JSON. */
 const BOM = '\uFEFF';
 
-const HELP = `usage: kvmclock timeline <file.json> [--json] [--backend wasm|reference]
+const HELP = `usage: kvmclock timeline <file.json> [--kernel PROFILE[,PROFILE…]] [--json] [--backend wasm|reference]
 
 Runs the events of a timeline file on the clock model and prints every event's outcome,
 every discontinuity (guest TSC, A, B or C stepping at an event) and the samples taken at
-each event. See the README ("Clock model") for the file format.`;
+each event. See the README ("Clock model") for the file format. --kernel runs the file
+under each profile in turn (instead of the file's own "kernel", default 6.18), one report
+(JSON line) each.`;
 
 export const timelineCommand: CliCommand = {
   name: 'timeline',
   summary: 'run a JSON event list on the KVM clock model',
   async run(argv) {
-    const { values, positionals } = parseOptions(argv, { json: { type: 'boolean' }, backend: { type: 'string' }, help: { type: 'boolean', short: 'h' } }, true);
+    const { values, positionals } = parseOptions(argv, { kernel: { type: 'string' }, json: { type: 'boolean' }, backend: { type: 'string' }, help: { type: 'boolean', short: 'h' } }, true);
     if (values.help) {
       process.stdout.write(`${HELP}\n`);
       return 0;
@@ -37,12 +39,17 @@ export const timelineCommand: CliCommand = {
       throw new UsageError(`cannot read ${file}: ${(e as Error).message}`);
     }
     const timeline = parseTimeline(doc);
-    const result = runTimeline(kvmclock(backendOption(values.backend)), timeline);
+    const api = kvmclock(backendOption(values.backend));
+    const kernels = values.kernel === undefined ? [timeline.kernel] : kernelOption(values.kernel);
     const start = timeline.start;
     const khz = BigInt(timeline.host.tscKhz);
     const since = (at: bigint) => formatDurationNs(((at - start) * 1_000_000n) / khz);
-    if (values.json) await writeStdout(`${toJson(jsonView(result))}\n`);
-    else await writeLines(writeStdout, textLines(result, since));
+    for (const [i, kernel] of kernels.entries()) {
+      const result = runTimeline(api, { ...timeline, kernel });
+      const named = values.kernel === undefined ? {} : { kernel: kernel?.name };
+      if (values.json) await writeStdout(`${toJson({ ...named, ...jsonView(result) })}\n`);
+      else await writeLines(writeStdout, [...(i > 0 ? [''] : []), ...(values.kernel === undefined ? [] : [`kernel ${kernel?.name}`]), ...textLines(result, since)]);
+    }
     return 0;
   },
 };
