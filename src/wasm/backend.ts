@@ -209,7 +209,7 @@ const scalarForms: Omit<Backend, BatchForm> = {
     if (status === WasmStatus.overflow) throw new ArithmeticFaultError('overflow', RATIO_OVERFLOW);
     if (status === WasmStatus.zero) throw new KernelRuleError('zero', RATIO_ZERO, 0n);
     if (status === WasmStatus.toolarge) {
-      const rule = `kvm_set_tsc_khz rejects a TSC scaling ratio >= max_ratio ${maxRatio}`;
+      const rule = `kvm_set_tsc_khz rejects a TSC scaling ratio >= max_tsc_scaling_ratio (${maxRatio})`;
       throw new KernelRuleError('toolarge', rule, u64(w.res0.value));
     }
     throw unexpected('tscRatio', status);
