@@ -150,3 +150,39 @@ describe.concurrent('clock --guest (guest-clock ABIs)', () => {
     expect(r.stderr).toContain('--guest expected one of linux, windows, xen');
   });
 });
+
+describe.concurrent('the README timelines under kernel profiles', () => {
+  const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/timelines/${name}`, import.meta.url));
+  interface TimelineJson {
+    kernel: string;
+    events: { type: string; ok: boolean; clockData?: { clock: string; flags: number }; error?: { code: string } }[];
+    discontinuities: { quantity: string; step: string; cause: string }[];
+    samples: { b: string }[];
+  }
+  const runTimeline = async (name: string, kernels: string) => {
+    const r = await run(['timeline', fixture(name), '--kernel', kernels, '--json']);
+    expect(r.status, r.stderr).toBe(0);
+    return r.stdout.trim().split('\n').map((l) => JSON.parse(l) as TimelineJson);
+  };
+
+  it('stale-vm-ratio.json: KVM_GET_CLOCK after a day is the host-rate C under 7.4-queued (stale ratio), C′ within 1 ns of B under clocks-v6', async () => {
+    const [queued, v6] = await runTimeline('stale-vm-ratio.json', '7.4-queued,clocks-v6');
+    const clockOf = (t: TimelineJson) => BigInt(t.events.find((e) => e.type === 'getClock')?.clockData?.clock ?? '-1');
+    const lastB = (t: TimelineJson) => BigInt(t.samples[t.samples.length - 1].b);
+    expect(clockOf(queued)).toBe(86_399_999_979_883n);
+    expect(lastB(queued) - clockOf(queued)).toBe(86_400_658n);
+    expect(lastB(v6) - clockOf(v6)).toBe(1n);
+    expect(v6.discontinuities).toEqual([]); // re-synchronised: the guest TSC stays continuous across KVM_SET_TSC_KHZ
+  });
+
+  it('paused-clocksource-change.json: GET_CLOCK still from the old reference (flags 2) while paused; at resume B snaps to A and GET_CLOCK_GUEST fails', async () => {
+    const runs = await runTimeline('paused-clocksource-change.json', '6.18,7.4-queued,clocks-v6');
+    for (const t of runs) {
+      const gets = t.events.filter((e) => e.type === 'getClock').map((e) => e.clockData?.flags);
+      expect(gets).toEqual([2, 0]);
+      const guests = t.events.filter((e) => e.type === 'getClockGuest').map((e) => (e.ok ? 'ok' : e.error?.code));
+      expect(guests).toEqual(['ok', 'EINVAL']);
+    }
+    expect(runs.map((t) => t.discontinuities.map((d) => `${d.quantity} ${d.step} ${d.cause}`))).toEqual([['B -91657508 run'], ['B -91657508 run'], ['B -5237572 run']]);
+  });
+});
