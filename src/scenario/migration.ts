@@ -8,6 +8,11 @@
  *
  * Instants are true-time nanoseconds since the source VM's creation; each host maps
  * them to its own TSC (hosts boot at different times and run at different rates).
+ *
+ * With `guest: 'windows'` the guest also reads clock H (the Hyper-V reference time) and the
+ * report adds what each method does to it, the effect of rounding the restored clock to
+ * 100 ns, and what each method does to VMClock (./guest-clock-migration.ts states the
+ * assumptions). The default (`linux`) runs exactly as before.
  */
 import type { KvmclockApi } from '../api.js';
 import { floorDiv } from '../rational.js';
@@ -19,6 +24,22 @@ import { type Vendor, tscCaps } from '../model/vendor.js';
 import { Vm } from '../model/vm.js';
 import { KVM_CLOCK_REALTIME } from '../units.js';
 import { aU32, aU32NonZero } from '../validate.js';
+import {
+  type ClockRounding,
+  type IdealPoint,
+  MIGRATION_GUESTS,
+  type MigrationGuest,
+  type RoundingResult,
+  type VmclockMethodResult,
+  type VmclockSource,
+  type WindowsMethodResult,
+  type WindowsSource,
+  measureVmclock,
+  measureWindows,
+  neverBackwards,
+  roundClock,
+  vmclockSource,
+} from './guest-clock-migration.js';
 
 export type MethodId = 'm0' | 'm1' | 'm2' | 'm3' | 'm4' | 'm5';
 export const METHODS: readonly MethodId[] = ['m0', 'm1', 'm2', 'm3', 'm4', 'm5'];
@@ -62,6 +83,12 @@ export interface MigrationConfig {
   readonly dstRealtimeErrorPpb?: number;
   /** The kernel profile both hosts run (default 6.18). */
   readonly kernel?: KernelProfile;
+  /**
+   * The guest OS (default linux). `windows`: the guest enabled the Hyper-V reference TSC page
+   * at boot and the destination VMM restores HV_X64_MSR_REFERENCE_TSC; the report adds clock
+   * H, the clock-rounding comparison and VMClock.
+   */
+  readonly guest?: MigrationGuest;
 }
 
 /** What one method did to the guest, measured at the instant the guest resumes. */
@@ -102,6 +129,24 @@ export interface MethodResult {
   readonly errorSeries: readonly (readonly [bigint, bigint])[];
   /** Destination master clock in use after the method. */
   readonly dstMasterClock: boolean;
+  /** Windows guest: clock H at resume (present only with `guest: 'windows'`). */
+  readonly windows?: WindowsMethodResult;
+  /** VMClock at resume for a VMM that carries the page and one that re-populates it (with `guest: 'windows'`). */
+  readonly vmclock?: VmclockMethodResult;
+}
+
+/** The Windows guest's side of a report: its page on the source and the clock-rounding comparison. */
+export interface WindowsReport {
+  /** The reference TSC page as the guest enabled it on the source (at the pause). */
+  readonly sourcePage: WindowsSource['page'];
+  /** The last H the guest read before the pause (vCPU 0, 100 ns units). */
+  readonly lastReadUnits: bigint;
+  /** The ideal H at resume: what the source would have given the guest then (its page line at the ideal guest TSC; its MSR if the page was never valid). */
+  readonly idealUnits: bigint;
+  /** For each compared method that restores the clock with KVM_SET_CLOCK: exact, rounded down, rounded up. */
+  readonly rounding: readonly RoundingResult[];
+  /** The roundings that never move B or H below the exact restore (in every method of `rounding`). */
+  readonly neverBackwards: readonly ClockRounding[];
 }
 
 export interface MigrationReport {
@@ -110,6 +155,10 @@ export interface MigrationReport {
   readonly ideal: { readonly guestTsc: bigint; readonly kvmclockNs: bigint };
   readonly resumeAtNs: bigint;
   readonly results: readonly MethodResult[];
+  /** With `guest: 'windows'`: the page on the source and the rounding comparison. */
+  readonly windows?: WindowsReport;
+  /** With `guest: 'windows'`: the VMClock the source VMM populated. */
+  readonly vmclock?: VmclockSource;
 }
 
 const SRC_TSC_AT_ZERO = 1_000_000_000_000n;
@@ -138,6 +187,7 @@ export function checkMigrationConfig(c: MigrationConfig): MigrationConfig {
   if (typeof c.syncErrorNs !== 'bigint' || c.syncErrorNs < -maxNs || c.syncErrorNs > maxNs) {
     throw new ArgumentRangeError('syncError', 'duration ns', -maxNs, maxNs, String(c.syncErrorNs));
   }
+  if (c.guest !== undefined && !(MIGRATION_GUESTS as readonly string[]).includes(c.guest)) throw ArgumentRangeError.choice('guest', MIGRATION_GUESTS, String(c.guest));
   if (c.downtimeNs < BigInt(vcpus + 2) * c.vcpuGapNs) {
     throw new ArgumentRangeError('downtime', 'duration ns', BigInt(vcpus + 2) * c.vcpuGapNs, maxNs, c.downtimeNs, 'shorter than the VMM needs for its per-vCPU ioctls');
   }
@@ -148,16 +198,90 @@ export function checkMigrationConfig(c: MigrationConfig): MigrationConfig {
 export function compareMigrationMethods(api: KvmclockApi, config: MigrationConfig, methods: readonly MethodId[] = METHODS): MigrationReport {
   const c = checkMigrationConfig(config);
   for (const m of methods) if (!METHODS.includes(m)) throw ArgumentRangeError.choice('method', METHODS, String(m));
-  const results = methods.map((m) => runMethod(api, c, m));
+  const runs = methods.map((m) => runMethod(api, c, m));
+  const results = runs.map((r) => r.result);
   const { source, pauseNs, resumeNs } = buildSource(api, c);
   const ideal = idealAt(api, source, pauseNs, resumeNs);
-  return { config: c, ideal, resumeAtNs: resumeNs, results };
+  if (c.guest !== 'windows') return { config: c, ideal, resumeAtNs: resumeNs, results };
+  const win = windowsSource(source, pauseNs);
+  const rounding = roundingComparison(api, c, runs);
+  return {
+    config: c,
+    ideal,
+    resumeAtNs: resumeNs,
+    results,
+    windows: { sourcePage: win.page, lastReadUnits: win.lastReadUnits, idealUnits: idealReference(source, resumeNs), rounding, neverBackwards: neverBackwards(rounding) },
+    vmclock: sourceVmclock(api, c, source, pauseNs),
+  };
+}
+
+/**
+ * Restoring the saved clock exactly, rounded down to a multiple of 100 ns and rounded up
+ * (roundClock), for each run that restored it with KVM_SET_CLOCK (M0, M1, M2, M5, and M3
+ * when KVM_SET_CLOCK_GUEST failed and it fell back): each variant is the whole
+ * method run again with the VMM keeping only the rounded value (M2 also computes its
+ * offsets from it).
+ */
+function roundingComparison(api: KvmclockApi, c: MigrationConfig, runs: readonly MethodRun[]): RoundingResult[] {
+  const rows: RoundingResult[] = [];
+  for (const exact of runs) {
+    if (exact.restoredClockNs === null) continue;
+    const variants = (['exact', 'down', 'up'] as const).map((rounding) => {
+      const run = rounding === 'exact' ? exact : runMethod(api, c, exact.result.method, rounding);
+      const r = run.result;
+      const w = r.windows as WindowsMethodResult;
+      const e = exact.result;
+      const restored = run.restoredClockNs as bigint;
+      return {
+        rounding,
+        restoredClockNs: restored,
+        roundingNs: s64(restored - run.savedClockNs),
+        bStepNs: r.resumeStepNs,
+        hStepUnits: w.stepUnits,
+        bErrorNs: r.kvmclockErrorNs,
+        hErrorUnits: w.errorUnits,
+        bVsExactNs: s64(r.resumeStepNs - e.resumeStepNs),
+        hVsExactUnits: w.stepUnits - (e.windows as WindowsMethodResult).stepUnits,
+      };
+    });
+    rows.push({ method: exact.result.method, savedClockNs: exact.savedClockNs, variants });
+  }
+  return rows;
 }
 
 interface Source {
   readonly host: Host;
   readonly vm: Vm;
   readonly record0: PvclockRecord;
+}
+
+/** One method's result with what the VMM saved and restored (for the rounding comparison). */
+interface MethodRun {
+  readonly result: MethodResult;
+  /** KVM_GET_CLOCK's value on the source. */
+  readonly savedClockNs: bigint;
+  /** The value the destination passed to KVM_SET_CLOCK; null when the method restored the clock otherwise. */
+  readonly restoredClockNs: bigint | null;
+}
+
+/**
+ * The ideal H at true time t: what the source gives its guest on vCPU 0 at t, as if the guest
+ * had kept running there — its page line at the ideal guest TSC (the MSR if the page was
+ * never valid, e.g. a guest TSC of 10 MHz or less).
+ */
+function idealReference(src: Source, t: bigint): bigint {
+  return src.vm.clocks(0, src.host.tscAtTrueNs(t)).hvReference.units;
+}
+
+/** The Windows guest's page on the source and its last H read (vCPU 0 at the pause). */
+function windowsSource(src: Source, pauseNs: bigint): WindowsSource {
+  return { page: src.vm.hvTscPage, lastReadUnits: src.vm.clocks(0, src.host.tscAtTrueNs(pauseNs)).hvReference.units };
+}
+
+/** The VMClock the source VMM last populated: at the pause, from its CLOCK_REALTIME, for the guest TSC (vCPU 0). */
+function sourceVmclock(api: KvmclockApi, c: MigrationConfig, src: Source, pauseNs: bigint): VmclockSource {
+  const h = src.host.tscAtTrueNs(pauseNs);
+  return vmclockSource(api, src.vm, c.guestKhz, src.vm.clocks(0, h).guestTsc, src.host.realtimeNs(h), REALTIME_EPOCH_NS + src.host.trueNs(h), pauseNs);
 }
 
 function makeHost(api: KvmclockApi, spec: HostSpec, tscAtZero: bigint, realtimeOffsetNs: bigint, realtimeErrorPpb: number | undefined): Host {
@@ -178,6 +302,8 @@ function buildSource(api: KvmclockApi, c: MigrationConfig) {
   const vm = new Vm(host, { at: host.tscAtTrueNs(0n), guestTscKhz: c.guestKhz, kernel: kernelOf(c) });
   for (let i = 0; i < c.vcpus; i++) vm.createVcpu(host.tscAtTrueNs(0n));
   vm.run(host.tscAtTrueNs(0n));
+  // A Windows guest enables the reference TSC page as it boots: a guest MSR write, page SET at once.
+  if (c.guest === 'windows') vm.writeReferenceTscMsr(host.tscAtTrueNs(0n), true, 'guest');
   const pauseNs = c.uptimeNs;
   const resumeNs = pauseNs + c.downtimeNs;
   return { source: { host, vm, record0: vm.vcpu(0).pvti as PvclockRecord }, pauseNs, resumeNs };
@@ -191,8 +317,8 @@ function idealAt(api: KvmclockApi, src: Source, _pauseNs: bigint, t: bigint) {
   return { guestTsc, kvmclockNs: readRecord(api, src.record0, guestTsc) };
 }
 
-/** Carry out one method and measure it. */
-function runMethod(api: KvmclockApi, c: MigrationConfig, method: MethodId): MethodResult {
+/** Carry out one method and measure it; `rounding` is how the VMM rounds the clock it saved before restoring it. */
+function runMethod(api: KvmclockApi, c: MigrationConfig, method: MethodId, rounding: ClockRounding = 'exact'): MethodRun {
   const { source: src, pauseNs, resumeNs } = buildSource(api, c);
   const n = c.vcpus;
   const gap = c.vcpuGapNs;
@@ -219,6 +345,10 @@ function runMethod(api: KvmclockApi, c: MigrationConfig, method: MethodId): Meth
   };
   const srcClock = src.vm.getClock(srcAt(step()));
   ops.push(`src KVM_GET_CLOCK → clock ${srcClock.clock}, flags ${srcClock.flags}`);
+  // What the VMM keeps of the clock (the exact value unless a rounding is being compared).
+  const savedClock = roundClock(srcClock.clock, rounding);
+  if (rounding !== 'exact') ops.push(`src VMM keeps the clock rounded ${rounding} to a multiple of 100 ns: ${savedClock}`);
+  let restoredClockNs: bigint | null = null;
   const tscValues: bigint[] = [];
   const srcOffsets: bigint[] = [];
   let record: PvclockRecord | undefined;
@@ -256,6 +386,12 @@ function runMethod(api: KvmclockApi, c: MigrationConfig, method: MethodId): Meth
   t = resumeNs - BigInt(writes - 1) * gap;
   let fallback: string | null = null;
   const guestKhz = BigInt(c.guestKhz);
+  if (c.guest === 'windows') {
+    // The vCPU state restore (KVM_SET_MSRS) comes before the clock and TSC-offset ioctls; it
+    // includes the partition-wide HV_X64_MSR_REFERENCE_TSC, written by the host.
+    dst.writeReferenceTscMsr(dstAt(t), true, 'host');
+    ops.push('dst KVM_SET_MSRS HV_X64_MSR_REFERENCE_TSC (host write: the page the guest enabled)');
+  }
 
   switch (method) {
     case 'm0':
@@ -266,7 +402,8 @@ function runMethod(api: KvmclockApi, c: MigrationConfig, method: MethodId): Meth
         ops.push(`dst vCPU ${i}: KVM_SET_MSRS IA32_TSC (host write)`);
       }
       const realtime = method === 'm1';
-      dst.setClock(dstAt(step()), { clock: srcClock.clock, flags: realtime ? KVM_CLOCK_REALTIME : 0, realtime: realtime ? srcPairRealtime : 0n });
+      dst.setClock(dstAt(step()), { clock: savedClock, flags: realtime ? KVM_CLOCK_REALTIME : 0, realtime: realtime ? srcPairRealtime : 0n });
+      restoredClockNs = savedClock;
       ops.push(`dst KVM_SET_CLOCK(${realtime ? 'REALTIME' : 'no flags'})`);
       if (method === 'm5') {
         for (let i = 0; i < n; i++) dst.markGuestStopped(i, dstAt(t - gap));
@@ -276,7 +413,8 @@ function runMethod(api: KvmclockApi, c: MigrationConfig, method: MethodId): Meth
       break;
     }
     case 'm2': {
-      fallback = advanceOffsetsWithSetClock(api, dst, dstAt, step, srcClock.clock, srcPairRealtime, srcPairTsc, src, srcOffsets, guestKhz, ops);
+      fallback = advanceOffsetsWithSetClock(api, dst, dstAt, step, savedClock, srcPairRealtime, srcPairTsc, src, srcOffsets, guestKhz, ops);
+      restoredClockNs = savedClock;
       break;
     }
     case 'm3':
@@ -303,7 +441,8 @@ function runMethod(api: KvmclockApi, c: MigrationConfig, method: MethodId): Meth
         if (!isKvmclockError(e) || e.code !== 'EINVAL') throw e;
         fallback = `KVM_SET_CLOCK_GUEST failed (${e.code}: ${e.message}); fell back to KVM_SET_CLOCK with REALTIME (M2's clock)`;
         ops.push('dst KVM_SET_CLOCK_GUEST → EINVAL; fallback KVM_SET_CLOCK(REALTIME)');
-        dst.setClock(at, { clock: srcClock.clock, flags: KVM_CLOCK_REALTIME, realtime: srcPairRealtime });
+        dst.setClock(at, { clock: savedClock, flags: KVM_CLOCK_REALTIME, realtime: srcPairRealtime });
+        restoredClockNs = savedClock;
       }
       break;
     }
@@ -337,7 +476,19 @@ function runMethod(api: KvmclockApi, c: MigrationConfig, method: MethodId): Meth
     const b = dst.clocks(0, dstAt(resumeNs + dt)).b;
     errorSeries.push([dt, s64(b - idealAt(api, src, pauseNs, resumeNs + dt).kvmclockNs)]);
   }
-  return {
+  const windows =
+    c.guest === 'windows'
+      ? measureWindows(
+          dst,
+          windowsSource(src, pauseNs),
+          errorSeries.map(([dt]): IdealPoint => ({ dtNs: dt, h: dstAt(resumeNs + dt), idealUnits: idealReference(src, resumeNs + dt) })),
+        )
+      : undefined;
+  const vmclock =
+    c.guest === 'windows'
+      ? measureVmclock(api, sourceVmclock(api, c, src, pauseNs), dst, c.guestKhz, after.guestTsc, dstHost.realtimeNs(resumeAt), REALTIME_EPOCH_NS + dstHost.trueNs(resumeAt), !liveUpdate || tscErrorCycles !== 0n)
+      : undefined;
+  const result: MethodResult = {
     method,
     name: METHOD_NAMES[method],
     tscErrorCycles,
@@ -355,7 +506,10 @@ function runMethod(api: KvmclockApi, c: MigrationConfig, method: MethodId): Meth
     operations: ops,
     errorSeries,
     dstMasterClock: dst.masterClock.inUse,
+    ...(windows === undefined ? {} : { windows }),
+    ...(vmclock === undefined ? {} : { vmclock }),
   };
+  return { result, savedClockNs: srcClock.clock, restoredClockNs };
 }
 
 /**
