@@ -105,7 +105,7 @@ function renderGuest(s: ClockSummary, kind: GuestKind): string[] {
     out.push(`Windows guest: Hyper-V reference TSC page KVM derives from the record: ${page}`);
     out.push(`  H  Hyper-V reference time (${w.source === 'page' ? 'page' : 'MSR'})${g(w.units).padStart(29)} × 100 ns   ⌊B/100⌋ ${g(s.b / 100n)}, H − ⌊B/100⌋ = ${signed(w.minusBUnits)}`);
     if (w.ratePpb !== null) {
-      out.push(`  drift of H: against B ${ppb(w.ratePpb.vsB, 12)} ppb, against the guest TSC at exactly ${g(s.guestKhz)} kHz ${ppb(w.ratePpb.vsNominal, 6)} ppb (${ppb(perDay(w.ratePpb.vsNominal), 3)} ns/day), against A ${ppb(w.ratePpb.vsA, 6)} ppb`);
+      out.push(`  drift of H: against B ${ppb(w.ratePpb.vsB, 12)} ppb, against the guest TSC at exactly ${g(s.guestKhz)} kHz ${ppb(w.ratePpb.vsNominal, 6)} ppb (${ppb(msPerDay(w.ratePpb.vsNominal), 3)} ms/day), against A ${ppb(w.ratePpb.vsA, 6)} ppb`);
     }
     out.push(`  HV_X64_MSR_TSC_FREQUENCY tells the guest ${g(w.tscFrequencyHz)} Hz; the page converts at the record's tgt_tsc_khz ${g(s.vcpu.tgtTscKhz)}`);
     out.push(`  reference-counter MSR without a valid page: ⌊get_kvmclock_ns/100⌋ = ${g(w.msrUnits)} (${s.master.inUse ? (s.hostClock.viaGuestTsc ? 'C′' : 'C') : 'A'}, not B: ${signed(w.msrUnits - w.units)} units from the page)`);
@@ -125,9 +125,9 @@ function renderGuest(s: ClockSummary, kind: GuestKind): string[] {
   return out;
 }
 
-/** A ppb rate as ns per day (exact: 1 ppb = 86,400 ns/day… per 10^9 ppb, i.e. ×86.4 µs/ppb). */
-function perDay(r: Ratio): Ratio {
-  return { num: r.num * 86_400n, den: r.den };
+/** A ppb rate as ms per day, exact: 1 ppb of a day (86,400 s) is 86.4 µs. */
+function msPerDay(ppbRate: Ratio): Ratio {
+  return { num: ppbRate.num * 86_400n, den: ppbRate.den * 1_000_000n };
 }
 
 const clockLine = (name: string, label: string, v: bigint) => `  ${name}  ${label.padEnd(28)}${groupDigits(v).padStart(26)} ns`;
