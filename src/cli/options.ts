@@ -11,6 +11,8 @@ import { parseDurationNs } from '../duration.js';
 import { checkTscReach, parseKhz } from '../sweep/grid.js';
 import { type KernelProfile, parseKernelList } from '../kernel/profile.js';
 import { isKvmclockError } from '../errors.js';
+import type { KvmclockApi } from '../api.js';
+import { tscCaps } from '../model/vendor.js';
 
 /** parseArgs in strict mode, with its errors turned into UsageError. */
 type Options = NonNullable<ParseArgsConfig['options']>;
@@ -123,4 +125,39 @@ export function reachOption(v: string, name: string, hostKhz: number, hostOption
   const ns = horizonOption(v, name);
   checkTscReach({ hostKhz, hostOption, durationNs: ns, durationOption: name, given: v });
   return ns;
+}
+
+/** The options of one frequency pair on the standard reference (`clock`, `kernels`), validated. */
+export interface PairOptions {
+  readonly hostKhz: number;
+  readonly guestKhz: number;
+  readonly vendor: Vendor;
+  readonly horizonNs: bigint;
+  readonly tolerancePpm: number | undefined;
+  readonly hasTscControl: boolean;
+  /** kvm_caps.max_guest_tsc_khz of the host (0 without hardware scaling). */
+  readonly maxGuestKhz: number;
+}
+
+/**
+ * --host-khz (required), --guest-khz (default: the host's), --vendor, --at (default 1d, within the
+ * host TSC's reach), --tolerance-ppm and --no-tsc-control; a guest kHz KVM_SET_TSC_KHZ would refuse
+ * (at or above max_guest_tsc_khz) is a UsageError naming --guest-khz.
+ */
+export function pairOptions(api: KvmclockApi, values: { readonly [k: string]: string | boolean | undefined }): PairOptions {
+  const text = (k: string) => (typeof values[k] === 'string' ? (values[k] as string) : undefined);
+  if (text('host-khz') === undefined) throw new UsageError('--host-khz is required (the host TSC frequency in kHz, 1..4294967295)');
+  const hostKhz = khzOption(text('host-khz'), '--host-khz', 0);
+  const guestKhz = khzOption(text('guest-khz'), '--guest-khz', hostKhz);
+  const vendor = vendorOption(text('vendor'));
+  const horizonNs = reachOption(text('at') ?? '1d', '--at', hostKhz, '--host-khz');
+  const tol = text('tolerance-ppm');
+  const tolerancePpm = tol === undefined ? undefined : integerInRange(tol, '--tolerance-ppm', 250, 0, 0xffff_ffff);
+  const hasTscControl = values['no-tsc-control'] !== true;
+  const caps = tscCaps(vendor, hasTscControl);
+  const maxGuestKhz = hasTscControl ? api.maxGuestTscKhz(hostKhz, caps.maxRatio, caps.frac) : 0;
+  if (hasTscControl && guestKhz >= maxGuestKhz) {
+    throw new UsageError(`--guest-khz ${guestKhz}: KVM_SET_TSC_KHZ returns -EINVAL at or above max_guest_tsc_khz ${maxGuestKhz} (${vendor} host at ${hostKhz} kHz)`);
+  }
+  return { hostKhz, guestKhz, vendor, horizonNs, tolerancePpm, hasTscControl, maxGuestKhz };
 }

@@ -5,11 +5,10 @@
 import { formatDurationNs } from '../../duration.js';
 import { kvmclock } from '../../index.js';
 import { type ClockSummary, clockSummary } from '../../model/clock-summary.js';
-import { tscCaps } from '../../model/vendor.js';
-import { type CliCommand, UsageError } from '../command.js';
+import type { CliCommand } from '../command.js';
 import { toJson } from '../json.js';
 import { formatDecimal, type Ratio } from '../../rational.js';
-import { backendOption, type GuestKind, guestKindOption, integerInRange, kernelOption, khzOption, parseOptions, reachOption, vendorOption } from '../options.js';
+import { backendOption, type GuestKind, guestKindOption, kernelOption, pairOptions, parseOptions } from '../options.js';
 import { writeStdout } from '../stream-writer.js';
 import { groupDigits } from '../table.js';
 
@@ -53,19 +52,8 @@ export const clockCommand: CliCommand = {
       process.stdout.write(`${HELP}\n`);
       return 0;
     }
-    if (values['host-khz'] === undefined) throw new UsageError('--host-khz is required (the host TSC frequency in kHz, 1..4294967295)');
-    const hostKhz = khzOption(values['host-khz'], '--host-khz', 0);
-    const guestKhz = khzOption(values['guest-khz'], '--guest-khz', hostKhz);
-    const vendor = vendorOption(values.vendor);
-    const horizonNs = reachOption(values.at ?? '1d', '--at', hostKhz, '--host-khz');
-    const tolerancePpm = values['tolerance-ppm'] === undefined ? undefined : integerInRange(values['tolerance-ppm'], '--tolerance-ppm', 250, 0, 0xffff_ffff);
     const api = kvmclock(backendOption(values.backend));
-    const hasTscControl = !values['no-tsc-control'];
-    const caps = tscCaps(vendor, hasTscControl);
-    const maxGuest = hasTscControl ? api.maxGuestTscKhz(hostKhz, caps.maxRatio, caps.frac) : 0;
-    if (hasTscControl && guestKhz >= maxGuest) {
-      throw new UsageError(`--guest-khz ${guestKhz}: KVM_SET_TSC_KHZ returns -EINVAL at or above max_guest_tsc_khz ${maxGuest} (${vendor} host at ${hostKhz} kHz)`);
-    }
+    const { hostKhz, guestKhz, vendor, horizonNs, tolerancePpm, hasTscControl } = pairOptions(api, values);
     const kernels = kernelOption(values.kernel);
     const guest = values.guest === undefined ? undefined : guestKindOption(values.guest);
     const blocks = kernels.map((kernel) => {

@@ -9,11 +9,10 @@ import { kvmclock } from '../../index.js';
 import { kernelRateChart, kernelRateRows } from '../../plot/kernel-charts.js';
 import { formatDecimal, type Ratio, reduce } from '../../rational.js';
 import { type KernelComparison, compareKernels } from '../../report/kernel-comparison.js';
-import { tscCaps } from '../../model/vendor.js';
-import { type CliCommand, UsageError } from '../command.js';
+import type { CliCommand } from '../command.js';
 import { ensureDirectory, writeCharts } from '../charts.js';
 import { toJson } from '../json.js';
-import { backendOption, integerInRange, kernelOption, khzOption, parseOptions, reachOption, vendorOption } from '../options.js';
+import { backendOption, kernelOption, pairOptions, parseOptions } from '../options.js';
 import { writeLines, writeStdout } from '../stream-writer.js';
 import { groupDigits, tableLines } from '../table.js';
 
@@ -53,20 +52,9 @@ export const kernelsCommand: CliCommand = {
       process.stdout.write(`${HELP}\n`);
       return 0;
     }
-    if (values['host-khz'] === undefined) throw new UsageError('--host-khz is required (the host TSC frequency in kHz, 1..4294967295)');
-    const hostKhz = khzOption(values['host-khz'], '--host-khz', 0);
-    const guestKhz = khzOption(values['guest-khz'], '--guest-khz', hostKhz);
-    const vendor = vendorOption(values.vendor);
-    const horizonNs = reachOption(values.at ?? '1d', '--at', hostKhz, '--host-khz');
-    const tolerancePpm = values['tolerance-ppm'] === undefined ? undefined : integerInRange(values['tolerance-ppm'], '--tolerance-ppm', 250, 0, 0xffff_ffff);
-    const kernels = kernelOption(values.kernel ?? '6.18,7.4-queued,clocks-v6');
-    const hasTscControl = !values['no-tsc-control'];
     const api = kvmclock(backendOption(values.backend));
-    const caps = tscCaps(vendor, hasTscControl);
-    const maxGuest = hasTscControl ? api.maxGuestTscKhz(hostKhz, caps.maxRatio, caps.frac) : 0;
-    if (hasTscControl && guestKhz >= maxGuest) {
-      throw new UsageError(`--guest-khz ${guestKhz}: KVM_SET_TSC_KHZ returns -EINVAL at or above max_guest_tsc_khz ${maxGuest} (${vendor} host at ${hostKhz} kHz)`);
-    }
+    const { hostKhz, guestKhz, vendor, horizonNs, tolerancePpm, hasTscControl, maxGuestKhz: maxGuest } = pairOptions(api, values);
+    const kernels = kernelOption(values.kernel ?? '6.18,7.4-queued,clocks-v6');
     if (values.plot !== undefined) await ensureDirectory(values.plot);
     const r = compareKernels(api, { hostKhz, guestKhz, vendor, hasTscControl, tolerancePpm, horizonNs, kernels, migration: values['no-migration'] ? null : undefined });
     if (values.json) await writeStdout(`${toJson(comparisonJson(r))}\n`);
