@@ -26,7 +26,7 @@
 //  * The pre-shifts KVM produces for 0.5..8 GHz get loops with immediate shift counts.
 
 /** Scratch vectors written by extremes.ts before each call: invariants and lane state. */
-export const XV: usize = memory.data(368, 16);
+export const XV: usize = memory.data(384, 16);
 export const V_DIV: usize = 0; // div (N - 1)
 export const V_R: usize = 16; // R2
 export const V_DRM1: usize = 32; // (div - R2 - 1) ^ 2^63: acc > this (signed, biased) is the carry
@@ -49,6 +49,8 @@ export const V_G: usize = 288; // the guest delta before the pre-shift
 export const V_AREM: usize = 304; // left-aligned remainder of A's raw sum, biased
 export const V_A: usize = 320; // lo64(A - system_time)
 export const V_TWO: usize = 336; // 2 in the low u32 of each lane
+export const V_XR: usize = 352; // C': left-aligned (M*ratio) mod 2^frac, biased (a lane's g carried past it iff gRem < this)
+export const V_K: usize = 368; // C': scale(h) - scale(M) - g, a constant (0 when tsc_timestamp = read_l1(M))
 
 /** The running extremes in and out: lBC, uBC, lBA, uBA (s64), then their sample indices. */
 export const XE: usize = memory.data(64, 16);
@@ -92,9 +94,14 @@ const BUF: usize = memory.data(BLOCK_PAIRS << 5, 16);
 // Samples i0, i0 + 1, ..., end - 1 (end - i0 even, below 2^32), two per step. The
 // pre-shift forms are literals at each call site. Two passes per block keep every vector
 // of each loop in a register (one loop doing both spills).
+//
+// cScaled (a literal): C' of c-via-guest-tsc, the host TSC delta scaled by the ratio,
+// d = floor(dh * ratio / 2^frac). As h = M + dh, floor(h*ratio/2^frac) = floor(M*ratio/2^frac)
+// + d + [the remainders carry], so d = g + K - [gRem < (M*ratio mod 2^frac)]: one compare
+// and two adds on the guest lanes, and no running dh.
 // @ts-ignore: decorator
 @inline
-function pairsLoop(i0: u64, end: u64, gHow: i32, gC: i32, hHow: i32, hC: i32): void {
+function pairsLoop(i0: u64, end: u64, gHow: i32, gC: i32, hHow: i32, hC: i32, cScaled: bool = false): void {
   let acc = getV(V_ACC), dh = getV(V_DH), gRem = getV(V_GREM), g = getV(V_G), aRem = getV(V_AREM), a = getV(V_A);
   // Per lane: the running extremes (starting from the ones before this call) and the
   // 1-based sample number within this call where each was last improved (0: never), as
@@ -110,13 +117,19 @@ function pairsLoop(i0: u64, end: u64, gHow: i32, gC: i32, hHow: i32, hC: i32): v
     const stop = BUF + (n << 4);
     for (let p = BUF; p < stop; p += 32) {
       const b = mulShr32x2(pre2(g, gHow, gC), V_GM);
-      const c = mulShr32x2(pre2(dh, hHow, hC), V_HM);
+      let c: v128;
+      if (cScaled) {
+        const wrapped = i64x2.gt_s(getV(V_XR), gRem);
+        c = mulShr32x2(pre2(i64x2.add(i64x2.add(g, getV(V_K)), wrapped), hHow, hC), V_HM);
+      } else {
+        c = mulShr32x2(pre2(dh, hHow, hC), V_HM);
+      }
       v128.store(p, i64x2.sub(b, c));
       v128.store(p, i64x2.sub(b, a), 16);
       // Both lanes two instants on: the step is Q2 + carry.
       const carry = i64x2.gt_s(acc, getV(V_DRM1));
       acc = i64x2.sub(i64x2.add(acc, getV(V_R)), v128.and(carry, getV(V_DIV)));
-      dh = i64x2.sub(i64x2.add(dh, getV(V_Q)), carry);
+      if (!cScaled) dh = i64x2.sub(i64x2.add(dh, getV(V_Q)), carry);
       const gi = i64x2.add(getV(V_GR0), v128.and(carry, getV(V_GDR)));
       gRem = i64x2.add(gRem, gi);
       const gCarry = i64x2.gt_s(v128.xor(gi, getV(V_SIGN)), gRem);
@@ -190,6 +203,34 @@ function pairsRR(i0: u64, end: u64, gC: i32, hC: i32): void { pairsLoop(i0, end,
 function pairsRL(i0: u64, end: u64, gC: i32, hC: i32): void { pairsLoop(i0, end, SHIFT_RIGHT, gC, SHIFT_LEFT, hC); }
 function pairsLR(i0: u64, end: u64, gC: i32, hC: i32): void { pairsLoop(i0, end, SHIFT_LEFT, gC, SHIFT_RIGHT, hC); }
 function pairsLL(i0: u64, end: u64, gC: i32, hC: i32): void { pairsLoop(i0, end, SHIFT_LEFT, gC, SHIFT_LEFT, hC); }
+// C' (cScaled): the snapshot's factors come from the same scaled frequency as the guest's,
+// so the two shifts are usually equal.
+function cPairsR1R1(i0: u64, end: u64): void { pairsLoop(i0, end, SHIFT_RIGHT, 1, SHIFT_RIGHT, 1, true); }
+function cPairsL0L0(i0: u64, end: u64): void { pairsLoop(i0, end, SHIFT_LEFT, 0, SHIFT_LEFT, 0, true); }
+function cPairsD1D1(i0: u64, end: u64): void { pairsLoop(i0, end, SHIFT_DOUBLE, 1, SHIFT_DOUBLE, 1, true); }
+function cPairsR2R2(i0: u64, end: u64): void { pairsLoop(i0, end, SHIFT_RIGHT, 2, SHIFT_RIGHT, 2, true); }
+function cPairsRR(i0: u64, end: u64, gC: i32, hC: i32): void { pairsLoop(i0, end, SHIFT_RIGHT, gC, SHIFT_RIGHT, hC, true); }
+function cPairsRL(i0: u64, end: u64, gC: i32, hC: i32): void { pairsLoop(i0, end, SHIFT_RIGHT, gC, SHIFT_LEFT, hC, true); }
+function cPairsLR(i0: u64, end: u64, gC: i32, hC: i32): void { pairsLoop(i0, end, SHIFT_LEFT, gC, SHIFT_RIGHT, hC, true); }
+function cPairsLL(i0: u64, end: u64, gC: i32, hC: i32): void { pairsLoop(i0, end, SHIFT_LEFT, gC, SHIFT_LEFT, hC, true); }
+
+/** extremesPairsSimd for C' (c-via-guest-tsc with TSC scaling): V_XR and V_K set, V_DH unused. */
+export function extremesPairsSimdScaledC(i0: u64, end: u64, gs: i32, hs: i32): void {
+  if (gs == hs) {
+    if (gs == -1) { cPairsR1R1(i0, end); return; }
+    if (gs == 0) { cPairsL0L0(i0, end); return; }
+    if (gs == 1) { cPairsD1D1(i0, end); return; }
+    if (gs == -2) { cPairsR2R2(i0, end); return; }
+  }
+  const gC = (gs < 0 ? -gs : gs) & 63, hC = (hs < 0 ? -hs : hs) & 63;
+  if (gs < 0) {
+    if (hs < 0) cPairsRR(i0, end, gC, hC);
+    else cPairsRL(i0, end, gC, hC);
+  } else {
+    if (hs < 0) cPairsLR(i0, end, gC, hC);
+    else cPairsLL(i0, end, gC, hC);
+  }
+}
 
 /**
  * Samples [i0, end) (an even count) from the lane state in XV, folded into the extremes in

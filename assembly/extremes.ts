@@ -24,14 +24,20 @@
 //  * A's running form needs h - cycle_last in [0, 2^63) over the whole range (checked once
 //    per call); otherwise (the reader's "went backwards" case) runDirect evaluates every
 //    sample with 128-bit products.
+//  * C' (c-via-guest-tsc with TSC scaling, extremesScaledC): C converts the host TSC delta
+//    scaled by the ratio, d = floor(dh*ratio / 2^frac), with the snapshot's factors. With
+//    h = M + dh, floor(h*ratio / 2^frac) = floor(M*ratio / 2^frac) + d + [the remainders
+//    carry], so d = g + K - [gRem < (M*ratio mod 2^frac)] comes from the guest's running
+//    form (K = 0 when tsc_timestamp = read_l1(M), as for every clock state), with no
+//    running form of its own. The ratio is the vCPU's (the snapshot's ratio is the same).
 //  * The "simd" build (ASC_FEATURE_SIMD) runs pairs of samples in v128 lanes
 //    (extremes-simd.ts, same running forms, branch-free extremes); the scalar build and
 //    the last odd sample run runFast here, with branches for the extremes.
 import { mulHi, shr128, umul128 } from "./mul128";
 import { scaleDelta } from "./pvclock";
 import {
-  V_A, V_ACC, V_ADQ, V_ADR, V_AQ0, V_AR0, V_AREM, V_DH, V_DIV, V_DRM1, V_G, V_GDQ, V_GDR, V_GM, V_GQ0, V_GR0, V_GREM, V_HM, V_Q, V_R, V_SIGN, V_TWO,
-  XE, XV, extremesPairsSimd,
+  V_A, V_ACC, V_ADQ, V_ADR, V_AQ0, V_AR0, V_AREM, V_DH, V_DIV, V_DRM1, V_G, V_GDQ, V_GDR, V_GM, V_GQ0, V_GR0, V_GREM, V_HM, V_K, V_Q, V_R, V_SIGN,
+  V_TWO, V_XR, XE, XV, extremesPairsSimd, extremesPairsSimdScaledC,
 } from "./extremes-simd";
 
 const M32: u64 = 0xffff_ffff;
@@ -53,6 +59,10 @@ let gShift: i32 = 0;
 // C: the host TSC since master_cycle_now through the host factors, same system_time.
 let hMul: u32 = 0;
 let hShift: i32 = 0;
+// C' (extremesScaledC): the scaled delta's remainder threshold and constant (see above).
+let cScaled: bool = false;
+let cXr: u64 = 0;
+let cK: u64 = 0;
 // A: base + floor((xtime_nsec + (h - cycle_last) * mult) / 2^shift), shift 0..63.
 let aCycleLast: u64 = 0;
 let aXtime: u64 = 0;
@@ -70,9 +80,10 @@ export let maxBCAt: u64 = 0;
 export let minBAAt: u64 = 0;
 export let maxBAAt: u64 = 0;
 
-/** Set the instants: N samples over [M, M + H]; N >= 1. Also clears the extremes. */
+/** Set the instants: N samples over [M, M + H]; N >= 1. Also clears the extremes and C' (baseline C). */
 export function extremesInstants(m: u64, h: u64, n: u64): void {
   sM = m;
+  cScaled = false;
   if (n <= 1) {
     sBase = h;
     sQ = 0;
@@ -103,6 +114,20 @@ export function extremesGuest(offset: u64, ratio: u64, frac: u32, tscTimestamp: 
   gSystemTime = systemTime;
   gMul = mul;
   gShift = shift;
+}
+
+/**
+ * C' of c-via-guest-tsc with TSC scaling: C converts the host TSC delta scaled by the
+ * guest's ratio (call after extremesInstants and extremesGuest; extremesHost gives the
+ * snapshot's factors). Off: the baseline C, the unscaled delta.
+ */
+export function extremesScaledC(on: bool): void {
+  cScaled = on;
+  if (!on) return;
+  const pLo = umul128(sM, gRatio);
+  split(pLo, mulHi, gFrac);
+  cXr = rv;
+  cK = gTimestamp - gOffset - qv;
 }
 
 /** Set the host side: C's factors (its reference is the instants' M) and A's raw clock. */
@@ -207,19 +232,20 @@ let aR1: u64 = 0;
  */
 // @ts-ignore: decorator
 @inline
-function runFast(from: u64, to: u64, fracC: u32, gRight: bool, gCount: u32, hRight: bool, hCount: u32, aShC: u32): void {
+function runFast(from: u64, to: u64, fracC: u32, gRight: bool, gCount: u32, hRight: bool, hCount: u32, aShC: u32, cMode: bool): void {
   const r = sR, q = sQ, dr = sDiv - sR;
   const gm = <u64>gMul, hm = <u64>hMul;
   const gMask: u64 = fracC == 0 ? 0 : (<u64>1 << <u64>fracC) - 1;
   const aMask: u64 = aShC == 0 ? 0 : (<u64>1 << <u64>aShC) - 1;
   const gq0 = gQ0, gr0 = gR0, gq1 = gQ1, gr1 = gR1;
   const aq0 = aQ0, ar0 = aR0, aq1 = aQ1, ar1 = aR1;
+  const xr = cXr, k = cK;
   let acc = lAcc, dh = lDh, g = lG, gRem = lGRem, a = lA, aRem = lARem;
   let lBC = minBC, uBC = maxBC, lBA = minBA, uBA = maxBA;
   let lBCi = minBCAt, uBCi = maxBCAt, lBAi = minBAAt, uBAi = maxBAAt;
   for (let i = from; i < to; i++) {
     const b = mulShr32(pre(g, gRight, gCount), gm);
-    const c = mulShr32(pre(dh, hRight, hCount), hm);
+    const c = mulShr32(pre(cMode ? g + k - (gRem < xr ? 1 : 0) : dh, hRight, hCount), hm);
     const bc = <i64>(b - c);
     const ba = <i64>(b - a);
     if (bc < lBC) { lBC = bc; lBCi = i; }
@@ -250,6 +276,7 @@ function runDirect(from: u64, to: u64): void {
   const off = gOffset, ratio = gRatio, frac = gFrac, ts = gTimestamp, gm = gMul, gs = gShift;
   const hm = hMul, hs = hShift, cl = aCycleLast, xt = aXtime, mult = <u64>aMult, ash = aShift;
   const aOff = aBase - gSystemTime;
+  const scaledC = cScaled;
   // The high part of the unbounded h, scaled: 2^64*ratio / 2^frac mod 2^64.
   const hiScaled: u64 = frac == 0 ? 0 : ratio << <u64>(64 - frac);
   let acc = lAcc, dh = lDh;
@@ -261,7 +288,9 @@ function runDirect(from: u64, to: u64): void {
     const pLo = umul128(h, ratio);
     const scaled = shr128(pLo, mulHi, frac) + (hHi ? hiScaled : 0);
     const b = scaleDelta(off + scaled - ts, gm, gs);
-    const c = scaleDelta(dh, hm, hs);
+    let d = dh;
+    if (scaledC && ratio != (<u64>1 << <u64>frac)) d = shr128(umul128(dh, ratio), mulHi, frac);
+    const c = scaleDelta(d, hm, hs);
     let delta = h - cl;
     if (delta >> 63) delta = 0; // the reader's "clock went backwards" case
     const rLo = umul128(delta, mult);
@@ -353,12 +382,22 @@ function runScalar(from: u64, to: u64): void {
   const frac = gFrac, ash = aShift, gs = gShift, hs = hShift;
   // x86-64 masks the counts to 6 bits.
   const gC = <u32>((gs < 0 ? -gs : gs) & 63), hC = <u32>((hs < 0 ? -hs : hs) & 63);
+  if (cScaled) {
+    if (gs < 0) {
+      if (hs < 0) runFast(from, to, frac, true, gC, true, hC, ash, true);
+      else runFast(from, to, frac, true, gC, false, hC, ash, true);
+    } else {
+      if (hs < 0) runFast(from, to, frac, false, gC, true, hC, ash, true);
+      else runFast(from, to, frac, false, gC, false, hC, ash, true);
+    }
+    return;
+  }
   if (gs < 0) {
-    if (hs < 0) runFast(from, to, frac, true, gC, true, hC, ash);
-    else runFast(from, to, frac, true, gC, false, hC, ash);
+    if (hs < 0) runFast(from, to, frac, true, gC, true, hC, ash, false);
+    else runFast(from, to, frac, true, gC, false, hC, ash, false);
   } else {
-    if (hs < 0) runFast(from, to, frac, false, gC, true, hC, ash);
-    else runFast(from, to, frac, false, gC, false, hC, ash);
+    if (hs < 0) runFast(from, to, frac, false, gC, true, hC, ash, false);
+    else runFast(from, to, frac, false, gC, false, hC, ash, false);
   }
 }
 
@@ -400,6 +439,8 @@ function runSimd(from: u64, pairs: u64): void {
   v128.store(XV + V_Q, i64x2.splat(q2));
   v128.store(XV + V_SIGN, i64x2.splat(SIGN));
   v128.store(XV + V_TWO, i32x4.splat(2));
+  v128.store(XV + V_XR, i64x2.splat(alignBias(cXr, frac)));
+  v128.store(XV + V_K, i64x2.splat(cK));
   v128.store(XV + V_GM, i32x4.splat(gMul));
   v128.store(XV + V_HM, i32x4.splat(hMul));
   const gr0 = alignRem(gR0, frac), ar0 = alignRem(aR0, ash);
@@ -423,7 +464,8 @@ function runSimd(from: u64, pairs: u64): void {
   v128.store(XV + V_A, i64x2(a0, lA));
   store<i64>(XE, minBC, 0); store<i64>(XE, maxBC, 8); store<i64>(XE, minBA, 16); store<i64>(XE, maxBA, 24);
   store<u64>(XE, minBCAt, 32); store<u64>(XE, maxBCAt, 40); store<u64>(XE, minBAAt, 48); store<u64>(XE, maxBAAt, 56);
-  extremesPairsSimd(from, from + 2 * pairs, gShift, hShift);
+  if (cScaled) extremesPairsSimdScaledC(from, from + 2 * pairs, gShift, hShift);
+  else extremesPairsSimd(from, from + 2 * pairs, gShift, hShift);
   minBC = load<i64>(XE, 0); maxBC = load<i64>(XE, 8); minBA = load<i64>(XE, 16); maxBA = load<i64>(XE, 24);
   minBCAt = load<u64>(XE, 32); maxBCAt = load<u64>(XE, 40); minBAAt = load<u64>(XE, 48); maxBAAt = load<u64>(XE, 56);
 }

@@ -35,6 +35,18 @@ export {
   guestKvmclockBatch, getTimeScaleBatch, fillRampBatch, sumBatch,
 } from "./batch";
 export {
-  extremesInstants, extremesGuest, extremesHost, extremesRun,
+  extremesInstants, extremesGuest, extremesHost, extremesScaledC, extremesRun,
   minBC, maxBC, minBA, maxBA, minBCAt, maxBCAt, minBAAt, maxBAAt,
 } from "./extremes";
+export {
+  PF_CONTROL, PF_HZ_PVCLOCK, PF_C_VIA_GUEST_TSC, PF_KEEP_ACTIVE, PF_HORIZON,
+  O_STATUS, O_CLOCKSOURCE, O_RATIO, O_TGT_KHZ, O_GUEST_SCALE, O_HOST_SCALE, O_MASTER_KERNEL_NS, O_TSC_TIMESTAMP,
+  O_SYSTEM_TIME, O_GUEST_TSC, O_A, O_B, O_C, O_STEP, O_CONTINUOUS_OFFSET, O_MAX_GUEST_KHZ, O_H, O_WORST,
+  SCALING_SCALED, SCALING_WITHIN_TOLERANCE, SCALING_CATCH_UP, SCALING_REFUSED_SLOWER, SCALING_REFUSED_RATIO, SCALING_REFUSED_MAX_GUEST,
+  SET_WRITTEN, SET_USE_SCALING, SET_CATCHUP,
+  pointsCapacity, pointsInput, pointsOutput, pointInWords, pointOutWords, pointsSetup, pointsRun,
+} from "./points";
+export {
+  TEXT_DECLINED, SLOT_SCALING, SLOT_TRUE, SLOT_FALSE, SLOT_VENDOR, SLOT_JSON, SLOT_KERNEL,
+  textBuffer, textEnds, textPoints, textSlotTable, textStrings, textSlots, textStringBytes, pointsText,
+} from "./points-text";

@@ -13,6 +13,7 @@ import { clockCommand } from './commands/clock.js';
 import { evalCommand } from './commands/eval.js';
 import { hotplugCommand } from './commands/hotplug.js';
 import { kernelsCommand } from './commands/kernels.js';
+import { mergeCommand } from './commands/merge.js';
 import { migrateCommand } from './commands/migrate.js';
 import { probeCommand } from './commands/probe.js';
 import { reportCommand } from './commands/report.js';
@@ -23,7 +24,7 @@ import { streamWriter } from './stream-writer.js';
 
 const FILE_ERRORS = new Set(['ENOENT', 'EISDIR', 'ENOTDIR', 'EEXIST', 'EACCES', 'EPERM', 'EROFS', 'ENOSPC']);
 
-const COMMANDS: readonly CliCommand[] = [sweepCommand, reportCommand, evalCommand, clockCommand, kernelsCommand, timelineCommand, migrateCommand, hotplugCommand, benchCommand, probeCommand];
+const COMMANDS: readonly CliCommand[] = [sweepCommand, mergeCommand, reportCommand, evalCommand, clockCommand, kernelsCommand, timelineCommand, migrateCommand, hotplugCommand, benchCommand, probeCommand];
 
 function usage(): string {
   const lines = COMMANDS.map((c) => `  ${c.name.padEnd(8)} ${c.summary}`);

@@ -99,15 +99,17 @@ export class WorkerPool {
 
   /**
    * Runs `exportName` of `module` (a path or URL; its default export is not used) on one
-   * job in a worker. Rejects with {@link WorkerTaskError} when the task throws, and with an
-   * EnvironmentError when the worker exits, crashes or runs out of memory (also when the
-   * task's own error is the engine refusing memory, e.g. for a Wasm instance).
+   * job in a worker; `transfer` lists ArrayBuffers of the job to move rather than copy.
+   * Rejects with {@link WorkerTaskError} when the task throws, and with an EnvironmentError
+   * when the worker exits, crashes or runs out of memory (also when the task's own error is
+   * the engine refusing memory, e.g. for a Wasm instance).
    */
-  async run<R = unknown>(module: string | URL, exportName: string, job: unknown): Promise<R> {
+  async run<R = unknown>(module: string | URL, exportName: string, job: unknown, transfer?: readonly ArrayBuffer[]): Promise<R> {
     const request: WorkerRequest = { module: String(module instanceof URL ? module.href : module.startsWith('file:') ? module : new URL(module, `file://${process.cwd()}/`).href), exportName, job };
     let response: WorkerResponse;
     try {
-      response = (await this.#piscina.run(request)) as WorkerResponse;
+      // `transfer`: buffers of the job moved to the worker instead of copied (the caller must not use them afterwards).
+      response = (await this.#piscina.run(request, transfer === undefined || transfer.length === 0 ? undefined : { transferList: [...transfer] })) as WorkerResponse;
     } catch (e) {
       throw workerFailure(e, exportName);
     }

@@ -4,7 +4,21 @@
  * thrown error as plain data. Errors are caught here because structured cloning keeps only
  * an error's name, message and stack: their `code` (and the rest) would be lost on the way.
  */
+import { Piscina } from 'piscina';
 import { isKvmclockError } from '../errors.js';
+
+/**
+ * A task's result may list ArrayBuffers under this (non-enumerable) symbol: they are moved to
+ * the calling thread instead of copied (the result must not use them afterwards). The sweep
+ * hands over its printed lines and words this way.
+ */
+export const TRANSFER = Symbol.for('kvmclock.transfer');
+
+/** Mark buffers of a task's result for moving rather than copying (see {@link TRANSFER}). */
+export function transferOnReturn<T extends object>(value: T, buffers: readonly ArrayBuffer[]): T {
+  Object.defineProperty(value, TRANSFER, { value: buffers, enumerable: false });
+  return value;
+}
 
 /** What the pool sends to a worker. */
 export interface WorkerRequest {
@@ -62,7 +76,14 @@ export default async function runTask(request: WorkerRequest): Promise<WorkerRes
     }
     const fn = (await mod)[request.exportName];
     if (typeof fn !== 'function') throw new TypeError(`${request.module} has no exported function ${JSON.stringify(request.exportName)}`);
-    return { ok: true, value: await (fn as (job: unknown) => unknown)(request.job) };
+    const value = await (fn as (job: unknown) => unknown)(request.job);
+    const buffers = value !== null && typeof value === 'object' ? (value as { [TRANSFER]?: ArrayBuffer[] })[TRANSFER] : undefined;
+    if (buffers !== undefined && buffers.length > 0) {
+      // Piscina moves what a task returns in this form (its transferable and value symbols).
+      const movable = { [Piscina.transferableSymbol]: buffers, [Piscina.valueSymbol]: { ok: true, value } };
+      return Piscina.move(movable as unknown as Parameters<typeof Piscina.move>[0]) as unknown as WorkerResponse;
+    }
+    return { ok: true, value };
   } catch (e) {
     return { ok: false, error: serializeError(e) };
   }

@@ -16,9 +16,13 @@ export interface RateRow {
   readonly ppb: number;
 }
 
-/** Rate rows of one exact point (rates do not depend on the horizon). */
-export function rateRows(p: ExactPoint): RateRow[] {
-  const base = { hostGhz: `${(p.hostKhz / 1e6).toFixed(6).replace(/\.?0+$/, '')} GHz host`, guestGhz: p.guestKhz / 1e6, vendor: p.vendor.toUpperCase() };
+/**
+ * Rate rows of one exact point (rates do not depend on the horizon). With `withKernel` (a
+ * sweep of several kernel profiles) the panel says the profile too: `VMX · clocks-v6`.
+ */
+export function rateRows(p: ExactPoint, withKernel = false): RateRow[] {
+  const vendor = withKernel ? `${p.vendor.toUpperCase()} · ${p.kernel ?? '6.18'}` : p.vendor.toUpperCase();
+  const base = { hostGhz: `${(p.hostKhz / 1e6).toFixed(6).replace(/\.?0+$/, '')} GHz host`, guestGhz: p.guestKhz / 1e6, vendor };
   return [
     { ...base, quantity: 'B − A', ppb: Number(formatDecimal(p.ratePpb.bMinusA, 3)) },
     { ...base, quantity: 'B − C', ppb: Number(formatDecimal(p.ratePpb.bMinusC, 3)) },
@@ -56,13 +60,13 @@ export function rateChart(rows: readonly RateRow[]): Chart {
  * Divergence against time for the worst points: B − A and B − C evaluated exactly at
  * `samples` instants over each point's horizon (step interpolation: the values are floors).
  */
-export function divergenceChart(api: KvmclockApi, worst: readonly (GridPoint | SweepResult)[], tolerancePpm: number, samples = 240): Chart {
+export function divergenceChart(api: KvmclockApi, worst: readonly (GridPoint | SweepResult)[], tolerancePpm: number, samples = 240, withKernel = false): Chart {
   const rows: { point: string; hours: number; quantity: string; ms: number }[] = [];
   for (const r of worst) {
     if ('error' in r && isFailedPoint(r)) continue;
     const { state } = evaluatePoint(api, r, tolerancePpm);
     if (state === undefined) continue;
-    const label = `${r.hostKhz / 1e6} → ${r.guestKhz / 1e6} GHz ${r.vendor.toUpperCase()}`;
+    const label = `${r.hostKhz / 1e6} → ${r.guestKhz / 1e6} GHz ${r.vendor.toUpperCase()}${withKernel ? ` · ${r.kernel ?? '6.18'}` : ''}`;
     const horizon = BigInt(r.hostKhz) * 1000n * r.horizonS;
     const n = BigInt(samples);
     for (let i = 0n; i < n; i++) {

@@ -12,6 +12,7 @@ import { STANDARD_M } from '../model/standard.js';
 import { tscCaps } from '../model/vendor.js';
 import { clockRates, over } from '../model/rates.js';
 import { type Ratio, ppbOf } from '../rational.js';
+import { profileNamed } from './chain-grid.js';
 import type { GridPoint } from './grid.js';
 
 /** Why the guest TSC is or is not scaled. */
@@ -49,13 +50,23 @@ export type PointResult = ExactPoint | FailedPoint;
 
 export const isFailedPoint = (p: PointResult): p is FailedPoint => 'error' in p;
 
-/** Compute one point exactly (under `kernel`, default 6.18). */
-export function exactPoint(api: KvmclockApi, p: GridPoint, tolerancePpm: number, kernel: KernelProfile = KernelProfile.baseline): PointResult {
+/** The profile a point is computed under: the one given, else the point's own (its name), else 6.18. */
+function profileOf(p: GridPoint, kernel: KernelProfile | undefined): KernelProfile {
+  if (kernel !== undefined) return kernel;
+  return p.kernel === undefined ? KernelProfile.baseline : profileNamed(p.kernel);
+}
+
+/** Compute one point exactly (under `kernel`; default: the point's profile, else 6.18). */
+export function exactPoint(api: KvmclockApi, p: GridPoint, tolerancePpm: number, kernel?: KernelProfile): PointResult {
   return evaluatePoint(api, p, tolerancePpm, kernel).point;
 }
 
-/** Compute one point exactly, with the clock state it was evaluated on (for sampling). */
-export function evaluatePoint(api: KvmclockApi, p: GridPoint, tolerancePpm: number, kernel: KernelProfile = KernelProfile.baseline): { readonly point: PointResult; readonly state?: ClockState } {
+/**
+ * Compute one point exactly, with the clock state it was evaluated on (for sampling), under
+ * `kernelProfile` (default: the point's own profile, else 6.18).
+ */
+export function evaluatePoint(api: KvmclockApi, p: GridPoint, tolerancePpm: number, kernelProfile?: KernelProfile): { readonly point: PointResult; readonly state?: ClockState } {
+  const kernel = profileOf(p, kernelProfile);
   const caps = tscCaps(p.vendor);
   const h = STANDARD_M + BigInt(p.hostKhz) * 1000n * p.horizonS;
   let r: ReturnType<typeof abc>;

@@ -1,14 +1,20 @@
 /**
  * Sweep output: one JSON object per line (every integer ns value as a decimal string),
  * CSV, and the human table of the worst points. Field names of the JSON lines are a
- * contract (see the README); new fields may be added, none renamed.
+ * contract (see the README); new fields may be added, none renamed. The `kernel` member
+ * (the point's kernel profile) comes last, and the CSV's `kernel` column too, so that every
+ * earlier member keeps its bytes.
  */
+import { DEFAULT_KERNEL } from '../kernel/profile.js';
 import { formatDecimal, type Ratio, reduce } from '../rational.js';
 import { type ExactPoint, type FailedPoint, isFailedPoint, type PointResult } from './exact-point.js';
 import type { SampledExtremes } from './sampled.js';
 
 /** A computed point, with its sampled extremes when sampled mode ran. */
 export type SweepResult = PointResult & { readonly sampled?: SampledExtremes };
+
+/** The profile a point was computed under (the default when its grid had none). */
+const kernelOf = (r: SweepResult): string => r.kernel ?? DEFAULT_KERNEL;
 
 const rate = (r: Ratio): number => Number(formatDecimal(r, 3));
 const fraction = (r: Ratio): string => {
@@ -23,7 +29,7 @@ function extremeJson(e: SampledExtremes['bMinusC']['min']) {
 /** The JSON object of one point. */
 export function pointJson(r: SweepResult): Record<string, unknown> {
   const head = { index: r.index, hostKhz: r.hostKhz, guestKhz: r.guestKhz, vendor: r.vendor, horizonS: Number(r.horizonS) };
-  if (isFailedPoint(r)) return { ...head, ...(r.scaling ? { scaling: r.scaling } : {}), error: r.error };
+  if (isFailedPoint(r)) return { ...head, ...(r.scaling ? { scaling: r.scaling } : {}), error: r.error, kernel: kernelOf(r) };
   const p = r as ExactPoint & { sampled?: SampledExtremes };
   return {
     ...head,
@@ -54,6 +60,7 @@ export function pointJson(r: SweepResult): Record<string, unknown> {
           },
         }
       : {}),
+    kernel: kernelOf(p),
   };
 }
 
@@ -65,19 +72,19 @@ export function jsonLine(r: SweepResult): string {
 export const CSV_HEADER = [
   'index', 'hostKhz', 'guestKhz', 'vendor', 'horizonS', 'scaled', 'scaling', 'ratio', 'tgtKhz', 'A', 'B', 'C',
   'bMinusANs', 'cMinusANs', 'bMinusCNs', 'ratePpbBMinusA', 'ratePpbCMinusA', 'ratePpbBMinusC', 'resnapshotStepNs',
-  'sampledN', 'minBMinusCNs', 'maxBMinusCNs', 'minBMinusANs', 'maxBMinusANs', 'error',
+  'sampledN', 'minBMinusCNs', 'maxBMinusCNs', 'minBMinusANs', 'maxBMinusANs', 'error', 'kernel',
 ].join(',');
 
 /** One CSV row (same columns as CSV_HEADER). */
 export function csvRow(r: SweepResult): string {
   const head = [r.index, r.hostKhz, r.guestKhz, r.vendor, r.horizonS];
-  if (isFailedPoint(r)) return [...head, ...Array(19).fill(''), (r as FailedPoint).error.code].join(',');
+  if (isFailedPoint(r)) return [...head, ...Array(19).fill(''), (r as FailedPoint).error.code, kernelOf(r)].join(',');
   const p = r as ExactPoint & { sampled?: SampledExtremes };
   const s = p.sampled;
   return [
     ...head, p.scaled ? 1 : 0, p.scaling, p.ratio, p.tgtKhz, p.a, p.b, p.c, p.bMinusA, p.cMinusA, p.bMinusC,
     formatDecimal(p.ratePpb.bMinusA, 3), formatDecimal(p.ratePpb.cMinusA, 3), formatDecimal(p.ratePpb.bMinusC, 3), p.resnapshotStepNs,
-    s ? s.samples : '', s ? s.bMinusC.min.ns : '', s ? s.bMinusC.max.ns : '', s ? s.bMinusA.min.ns : '', s ? s.bMinusA.max.ns : '', '',
+    s ? s.samples : '', s ? s.bMinusC.min.ns : '', s ? s.bMinusC.max.ns : '', s ? s.bMinusA.min.ns : '', s ? s.bMinusA.max.ns : '', '', kernelOf(p),
   ].join(',');
 }
 

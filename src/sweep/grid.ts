@@ -1,22 +1,36 @@
 /**
- * Sweep grids: lists and ranges of host and guest kHz, vendors and horizons, and the
- * deterministic order of their points (host, then guest, then vendor, then horizon —
- * the last varies fastest). A grid is validated whole before any work starts, and
- * points are produced by index, so a grid of any size needs no memory.
+ * Sweep grids: lists and ranges of host and guest kHz, vendors, horizons and kernel
+ * profiles, and the deterministic order of their points (host, then guest, then vendor,
+ * then horizon, then kernel profile — the last varies fastest, so a grid of one profile
+ * numbers its points as before profiles existed). A grid is validated whole before any
+ * work starts, and points are produced by index, so a grid of any size needs no memory.
  */
 import { describeDurationNs, parseDurationNs } from '../duration.js';
 import { ArgumentRangeError, ArgumentTypeError } from '../errors.js';
+import { DEFAULT_KERNEL, KernelProfile } from '../kernel/profile.js';
 import { STANDARD_M } from '../model/standard.js';
 import { VENDORS, type Vendor } from '../model/vendor.js';
 import { U32_MAX, U64_MAX } from '../units.js';
 
+/**
+ * A list of kHz values: an array, or (as parseKhzList gives it) a Uint32Array, 4 bytes a
+ * value, for lists of millions of values from ranges.
+ */
+export type KhzList = readonly number[] | Uint32Array;
+
 export interface Grid {
-  readonly hostKhz: readonly number[];
-  readonly guestKhz: readonly number[];
+  readonly hostKhz: KhzList;
+  readonly guestKhz: KhzList;
   readonly vendors: readonly Vendor[];
   /** Horizons in whole seconds. */
   readonly horizonsS: readonly bigint[];
   readonly tolerancePpm: number;
+  /**
+   * Kernel profiles by name (src/kernel/profile.ts: `6.18`, `7.4-queued+hz-pvclock`, …), the
+   * last dimension; absent or empty: the default profile alone. Names, not parsed profiles,
+   * so that a grid crosses worker boundaries as it is.
+   */
+  readonly kernels?: readonly string[];
 }
 
 export interface GridPoint {
@@ -25,7 +39,17 @@ export interface GridPoint {
   readonly guestKhz: number;
   readonly vendor: Vendor;
   readonly horizonS: bigint;
+  /** The point's kernel profile (its name); absent: the default profile. */
+  readonly kernel?: string;
 }
+
+/** The kernel profiles of a grid: its list, or the default profile alone. */
+export function gridKernels(g: Grid): readonly string[] {
+  return g.kernels === undefined || g.kernels.length === 0 ? [DEFAULT_KERNEL] : g.kernels;
+}
+
+/** The most kernel profiles one sweep takes (the Wasm printer's table of names). */
+export const MAX_KERNELS = 256;
 
 /** The most points a grid may have (indices stay exact doubles; a run can be sharded). */
 export const MAX_POINTS = 2 ** 48;
@@ -33,15 +57,20 @@ export const MAX_POINTS = 2 ** 48;
 /**
  * Parse a kHz list: comma-separated values and ranges `start:end:step` (end inclusive),
  * e.g. `2500000,3000000` or `1000000:3500000:100000`. Each value must be 1..2^32−1 kHz.
+ * The values come back in a Uint32Array (a range of millions of values costs 4 bytes each),
+ * over shared memory where the engine has it, so that worker threads need no copy.
  */
-export function parseKhzList(spec: string, name: string): number[] {
+export function parseKhzList(spec: string, name: string): Uint32Array {
   if (typeof spec !== 'string' || spec.trim() === '') throw new ArgumentTypeError(name, 'a list of kHz values or ranges start:end:step', spec);
-  const out: number[] = [];
+  // Each item as [start, step, count]; the values are written once their number is known.
+  const runs: [number, number, number][] = [];
+  let total = 0;
   for (const part of spec.split(',')) {
     const item = part.trim();
     const range = item.split(':');
     if (range.length === 1) {
-      out.push(khzValue(item, name));
+      runs.push([khzValue(item, name), 0, 1]);
+      total += 1;
     } else if (range.length === 3) {
       const start = khzValue(range[0].trim(), name);
       const end = khzValue(range[1].trim(), name);
@@ -50,11 +79,17 @@ export function parseKhzList(spec: string, name: string): number[] {
       if (end < start) throw new ArgumentRangeError(name, 'range', BigInt(start), BigInt(U32_MAX), end, `range ${item} is empty (end below start)`);
       const count = Math.floor((end - start) / step) + 1;
       if (count > 10_000_000) throw new ArgumentRangeError(name, 'range length', 1n, 10_000_000n, count, `range ${item} has too many values`);
-      for (let k = 0; k < count; k++) out.push(start + k * step);
+      runs.push([start, step, count]);
+      total += count;
     } else {
       throw new ArgumentTypeError(name, 'a value or a range start:end:step', item);
     }
   }
+  // Shared memory where the engine has it: worker threads then read the list without a copy of their own.
+  const bytes = 4 * total;
+  const out = new Uint32Array(typeof SharedArrayBuffer === 'function' ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes));
+  let at = 0;
+  for (const [start, step, count] of runs) for (let k = 0; k < count; k++) out[at++] = start + k * step;
   return out;
 }
 
@@ -94,7 +129,7 @@ export function parseHorizons(spec: string, name = 'horizon'): bigint[] {
 
 /** Number of points of a grid. */
 export function gridSize(g: Grid): number {
-  return g.hostKhz.length * g.guestKhz.length * g.vendors.length * g.horizonsS.length;
+  return g.hostKhz.length * g.guestKhz.length * g.vendors.length * g.horizonsS.length * gridKernels(g).length;
 }
 
 /** The names a grid's parts are reported under: the library's by default, the CLI's options from the CLI. */
@@ -103,9 +138,10 @@ export interface GridNames {
   readonly guestKhz: string;
   readonly vendor: string;
   readonly horizon: string;
+  readonly kernel?: string;
 }
 
-export const GRID_NAMES: GridNames = { hostKhz: 'host-khz', guestKhz: 'guest-khz', vendor: 'vendor', horizon: 'horizon' };
+export const GRID_NAMES: GridNames = { hostKhz: 'host-khz', guestKhz: 'guest-khz', vendor: 'vendor', horizon: 'horizon', kernel: 'kernel' };
 
 /** The most host TSC cycles an evaluation may lie after its reference: 2^63 − 1. */
 export const MAX_REACH_CYCLES = (1n << 63n) - 1n;
@@ -165,6 +201,16 @@ export function checkGrid(g: Grid, names: GridNames = GRID_NAMES): Grid {
   for (const [name, list] of [[names.hostKhz, g.hostKhz], [names.guestKhz, g.guestKhz], [names.vendor, g.vendors], [names.horizon, g.horizonsS]] as const) {
     if (list.length === 0) throw new ArgumentRangeError(name, 'list length', 1n, BigInt(MAX_POINTS), 0, 'an empty list');
   }
+  const kernelName = names.kernel ?? GRID_NAMES.kernel ?? 'kernel';
+  if (g.kernels !== undefined) {
+    if (g.kernels.length > MAX_KERNELS) throw new ArgumentRangeError(kernelName, 'list length', 1n, BigInt(MAX_KERNELS), g.kernels.length, 'too many kernel profiles in one sweep');
+    const seen = new Set<string>();
+    g.kernels.forEach((name, i) => {
+      KernelProfile.parse(name, `${kernelName}[${i}]`); // an unknown preset or change: KernelProfileError naming it
+      if (seen.has(name)) throw new ArgumentRangeError(kernelName, 'distinct profiles', 1n, BigInt(MAX_KERNELS), name, `lists kernel profile ${JSON.stringify(name)} twice`);
+      seen.add(name);
+    });
+  }
   const n = gridSize(g);
   if (n > MAX_POINTS) throw new ArgumentRangeError('grid', 'points', 1n, BigInt(MAX_POINTS), n, 'too many points for exact indices: split the grid into several runs');
   // The latest instant of the grid: its fastest host at its longest horizon.
@@ -176,16 +222,19 @@ export function checkGrid(g: Grid, names: GridNames = GRID_NAMES): Grid {
   return g;
 }
 
-/** The point at an index (0 ≤ index < gridSize). */
-export function pointAt(g: Grid, index: number): GridPoint {
+/** The point at an index (0 ≤ index < gridSize), with its kernel profile. */
+export function pointAt(g: Grid, index: number): GridPoint & { readonly kernel: string } {
+  const kernels = gridKernels(g);
   let i = index;
+  const kernel = i % kernels.length;
+  i = Math.floor(i / kernels.length);
   const horizon = i % g.horizonsS.length;
   i = Math.floor(i / g.horizonsS.length);
   const vendor = i % g.vendors.length;
   i = Math.floor(i / g.vendors.length);
   const guest = i % g.guestKhz.length;
   i = Math.floor(i / g.guestKhz.length);
-  return { index, hostKhz: g.hostKhz[i], guestKhz: g.guestKhz[guest], vendor: g.vendors[vendor], horizonS: g.horizonsS[horizon] };
+  return { index, hostKhz: g.hostKhz[i], guestKhz: g.guestKhz[guest], vendor: g.vendors[vendor], horizonS: g.horizonsS[horizon], kernel: kernels[kernel] };
 }
 
 /** A shard `i/n` (1-based, i ≤ n): the contiguous index range [from, to) it computes. */
@@ -204,7 +253,7 @@ export function parseShard(spec: string): Shard {
   return { index, count };
 }
 
-/** The index range of a shard: shards are contiguous, so their outputs concatenate into one run's. */
+/** The index range of a shard: shards are contiguous, so their points in order are the run's. */
 export function shardRange(total: number, shard: Shard): { readonly from: number; readonly to: number } {
   const from = Math.floor(((shard.index - 1) * total) / shard.count);
   const to = Math.floor((shard.index * total) / shard.count);

@@ -3,17 +3,21 @@
  * the calling thread (one worker) or on a worker pool, and handed back strictly in index
  * order whatever the worker count. At most a few jobs are in flight and finished jobs
  * wait only until their predecessors finish, so memory stays bounded for any grid.
+ *
+ * The work is done in batches (src/sweep/batch-run.ts, batch-task.ts: the Wasm point chain
+ * on the Wasm backend); this module gives the library's view of it, one object per point,
+ * and the plan and estimate the CLI shows before starting.
  */
 import { availableParallelism } from 'node:os';
 import type { BackendName } from '../backend.js';
-import { ArgumentRangeError } from '../errors.js';
 import { kvmclock } from '../index.js';
-import { WorkerPool } from '../parallel/pool.js';
+import { batchPoint } from './batch-point.js';
+import { MAX_BATCH_SAMPLES, planBatches, runSweepBatches } from './batch-run.js';
 import { evaluatePoint } from './exact-point.js';
 import type { SweepResult } from './format.js';
-import { checkGrid, type Grid, gridSize, pointAt, type Shard, shardRange } from './grid.js';
+import { type Grid, type GridNames, pointAt, type Shard } from './grid.js';
+import { computePointBatch } from './point-batch.js';
 import { sampledExtremes } from './sampled-kernel.js';
-import { type SweepJob, type SweepJobResult, sweepTask } from './task.js';
 
 export interface SweepOptions {
   readonly grid: Grid;
@@ -25,6 +29,8 @@ export interface SweepOptions {
   readonly backend: BackendName;
   /** Points per job (default: sized so a job is well under a second). */
   readonly pointsPerJob?: number;
+  /** The names of the grid's parts in errors (the CLI's options). */
+  readonly names?: GridNames;
 }
 
 export interface SweepProgress {
@@ -45,22 +51,11 @@ export interface SweepPlan {
 }
 
 /** The most samples one point may take (instants stay exact in u64 arithmetic). */
-export const MAX_SAMPLES = 1n << 32n;
+export const MAX_SAMPLES = MAX_BATCH_SAMPLES;
 
 /** Validate options and plan the run; throws before any work starts. */
 export function planSweep(o: SweepOptions): SweepPlan {
-  checkGrid(o.grid);
-  if (typeof o.samples !== 'bigint' || o.samples < 0n || o.samples > MAX_SAMPLES) {
-    throw new ArgumentRangeError('samples', 'samples per point', 0n, MAX_SAMPLES, String(o.samples));
-  }
-  if (!Number.isSafeInteger(o.workers) || o.workers < 1 || o.workers > 256) throw new ArgumentRangeError('workers', 'worker threads', 1n, 256n, o.workers);
-  const total = gridSize(o.grid);
-  const { from, to } = o.shard ? shardRange(total, o.shard) : { from: 0, to: total };
-  const perPointCost = o.samples > 0n ? Number(o.samples) : 50; // one exact point ≈ 50 samples' work
-  const pointsPerJob = o.pointsPerJob ?? Math.max(1, Math.min(4096, Math.floor(20_000_000 / perPointCost)));
-  const jobs = Math.ceil((to - from) / pointsPerJob);
-  // Never more threads than jobs: a worker started only to be stopped again is pure cost.
-  return { from, to, points: to - from, pointsPerJob, jobs, workers: Math.max(1, Math.min(o.workers, jobs)) };
+  return planBatches(o);
 }
 
 /** The work of a plan in units of one sample's work (an exact point counts as 50): a size estimate without timing. */
@@ -69,30 +64,48 @@ export function planWork(o: Pick<SweepOptions, 'samples'>, plan: SweepPlan): num
 }
 
 /**
- * An estimate of a sweep's wall time in seconds, from timing a few of its own points on
- * this thread (a few milliseconds): the exact evaluation of up to 24 points spread over the
- * range and, in sampled mode, up to 65,536 samples of one of them; then scaled by the points,
- * the samples per point and the workers that can run at once. Rough (a busy machine, the
- * output itself), but it tells minutes from years.
+ * An estimate of a sweep's wall time in seconds, from timing a little of its own work on
+ * this thread (a few milliseconds): the exact evaluation of up to 4,096 points of the range
+ * (the Wasm point chain; 24 points on the reference backend) and, in sampled mode, up to
+ * 65,536 samples of one of them; then scaled by the points, the samples per point and the
+ * workers that can run at once. Rough (a busy machine, the output itself), but it tells
+ * minutes from years.
  */
 export function estimateSweepSeconds(o: SweepOptions, plan: SweepPlan): number {
   if (plan.points === 0) return 0;
   const api = kvmclock(o.backend);
-  const picks = Math.min(plan.points, 24);
-  const at = (k: number) => pointAt(o.grid, plan.from + Math.floor((k * plan.points) / picks));
-  for (let k = 0; k < Math.min(picks, 8); k++) evaluatePoint(api, at(k), o.grid.tolerancePpm); // warm-up
+  let perPointMs: number;
   let state: ReturnType<typeof evaluatePoint>['state'];
   let horizonCycles = 0n;
-  const t0 = performance.now();
-  for (let k = 0; k < picks; k++) {
-    const p = at(k);
-    const r = evaluatePoint(api, p, o.grid.tolerancePpm);
-    if (r.state !== undefined && state === undefined) {
-      state = r.state;
-      horizonCycles = BigInt(p.hostKhz) * 1000n * p.horizonS;
+  if (o.backend === 'wasm') {
+    const n = Math.min(plan.points, 4096);
+    computePointBatch(o.grid, plan.from, plan.from + Math.min(n, 256)); // warm-up
+    const t0 = performance.now();
+    const b = computePointBatch(o.grid, plan.from, plan.from + n);
+    perPointMs = (performance.now() - t0) / n;
+    for (let i = 0; i < b.count && state === undefined; i++) {
+      const r = batchPoint(b, o.grid, i);
+      if (r.state !== undefined) {
+        state = r.state;
+        const p = pointAt(o.grid, plan.from + i);
+        horizonCycles = BigInt(p.hostKhz) * 1000n * p.horizonS;
+      }
     }
+  } else {
+    const picks = Math.min(plan.points, 24);
+    const at = (k: number) => pointAt(o.grid, plan.from + Math.floor((k * plan.points) / picks));
+    for (let k = 0; k < Math.min(picks, 8); k++) evaluatePoint(api, at(k), o.grid.tolerancePpm); // warm-up
+    const t0 = performance.now();
+    for (let k = 0; k < picks; k++) {
+      const p = at(k);
+      const r = evaluatePoint(api, p, o.grid.tolerancePpm);
+      if (r.state !== undefined && state === undefined) {
+        state = r.state;
+        horizonCycles = BigInt(p.hostKhz) * 1000n * p.horizonS;
+      }
+    }
+    perPointMs = (performance.now() - t0) / picks;
   }
-  let perPointMs = (performance.now() - t0) / picks;
   if (o.samples > 0n && state !== undefined) {
     const probe = o.samples < 65_536n ? o.samples : 65_536n;
     sampledExtremes(o.backend, api, state, horizonCycles, probe < 1024n ? probe : 1024n); // warm-up
@@ -105,60 +118,22 @@ export function estimateSweepSeconds(o: SweepOptions, plan: SweepPlan): number {
 }
 
 /**
- * The results of the shard in index order. `onProgress` is called after each job.
+ * The results of the shard in index order, one object per point (as evaluatePoint gives
+ * it, with its sampled extremes in sampled mode). `onProgress` is called after each job.
  * A failing job (a worker error or crash) rejects the iteration and stops the pool.
  */
 export async function* runSweep(o: SweepOptions, onProgress?: (p: SweepProgress) => void): AsyncGenerator<SweepResult> {
-  const plan = planSweep(o);
-  const jobs = function* (): Generator<SweepJob> {
-    for (let a = plan.from; a < plan.to; a += plan.pointsPerJob) {
-      yield { grid: o.grid, from: a, to: Math.min(plan.to, a + plan.pointsPerJob), samples: o.samples, backend: o.backend };
-    }
-  };
-  let done = 0;
-  let conversions = 0;
-  const report = (r: SweepJobResult) => {
-    done += r.results.length;
-    conversions += r.conversions;
-    onProgress?.({ pointsDone: done, pointsTotal: plan.points, conversionsDone: conversions });
-  };
-
-  const workers = plan.workers;
-  if (workers === 1) {
-    for (const job of jobs()) {
-      const r = sweepTask(job);
-      report(r);
+  for await (const r of runSweepBatches({ ...o, points: true }, onProgress)) {
+    if (r.results !== undefined) {
       yield* r.results;
-      // A turn of the event loop between jobs: signals (Ctrl-C) and output are serviced while the thread computes.
-      await new Promise<void>((resolve) => setImmediate(resolve));
+      continue;
     }
-    return;
-  }
-
-  const pool = new WorkerPool({ workers });
-  const task = new URL(import.meta.url.endsWith('.ts') ? './task.ts' : './task.js', import.meta.url).href;
-  const pending: Promise<SweepJobResult>[] = [];
-  const source = jobs();
-  const maxInFlight = 2 * workers;
-  let failed: unknown;
-  const launch = () => {
-    const next = source.next();
-    if (next.done) return false;
-    const p = pool.run<SweepJobResult>(task, 'sweepTask', next.value);
-    p.catch((e: unknown) => (failed ??= e)); // observed here; rethrown in order below
-    pending.push(p);
-    return true;
-  };
-  try {
-    while (pending.length < maxInFlight && launch());
-    while (pending.length > 0) {
-      const r = await (pending.shift() as Promise<SweepJobResult>);
-      if (failed !== undefined) throw failed;
-      launch();
-      report(r);
-      yield* r.results;
+    const b = r.batch;
+    if (b === undefined) continue;
+    for (let i = 0; i < b.count; i++) {
+      const { point } = batchPoint(b, o.grid, i);
+      const s = r.sampled?.[i];
+      yield s ? { ...point, sampled: s } : point;
     }
-  } finally {
-    await pool.destroy().catch(() => undefined);
   }
 }

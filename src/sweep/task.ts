@@ -1,15 +1,15 @@
 /**
- * The unit of sweep work: a contiguous range of grid points, computed exactly and, in
- * sampled mode, brute-forced at N instants each. Runs on the calling thread or in a
+ * The unit of sweep work as one object per point: a contiguous range of grid points,
+ * computed exactly and, in sampled mode, brute-forced at N instants each (the batch task,
+ * src/sweep/batch-task.ts, read back point by point). Runs on the calling thread or in a
  * pool worker (results are structured-cloned; bigints survive).
  */
 import type { BackendName } from '../backend.js';
-import { kvmclock } from '../index.js';
-import { evaluatePoint } from './exact-point.js';
+import { batchPoint } from './batch-point.js';
+import { sweepBatchTask } from './batch-task.js';
 import type { SweepResult } from './format.js';
-import { type Grid, pointAt } from './grid.js';
-import { sampledExtremes } from './sampled-kernel.js';
-import { describeExtremes } from './sampled.js';
+import type { Grid } from './grid.js';
+import { packGrid } from './grid-pack.js';
 
 export interface SweepJob {
   readonly grid: Grid;
@@ -28,20 +28,16 @@ export interface SweepJobResult {
 
 /** Compute the points [from, to) of a grid. */
 export function sweepTask(job: SweepJob): SweepJobResult {
-  const api = kvmclock(job.backend);
+  const r = sweepBatchTask({ grid: packGrid(job.grid), from: job.from, to: job.to, samples: job.samples, backend: job.backend, points: true });
+  if (r.results !== undefined) return { results: r.results, conversions: r.conversions };
   const results: SweepResult[] = [];
-  let conversions = 0;
-  for (let i = job.from; i < job.to; i++) {
-    const p = pointAt(job.grid, i);
-    const { point, state } = evaluatePoint(api, p, job.grid.tolerancePpm);
-    if (job.samples > 0n && state !== undefined) {
-      const horizonCycles = BigInt(p.hostKhz) * 1000n * p.horizonS;
-      const raw = sampledExtremes(job.backend, api, state, horizonCycles, job.samples);
-      results.push({ ...point, sampled: describeExtremes(raw, state.masterCycleNow, horizonCycles, job.samples, p.hostKhz) });
-      conversions += 3 * Number(job.samples);
-    } else {
-      results.push(point);
+  const b = r.batch;
+  if (b !== undefined) {
+    for (let i = 0; i < b.count; i++) {
+      const { point } = batchPoint(b, job.grid, i);
+      const s = r.sampled?.[i];
+      results.push(s ? { ...point, sampled: s } : point);
     }
   }
-  return { results, conversions };
+  return { results, conversions: r.conversions };
 }

@@ -119,6 +119,8 @@ export interface KvmclockExports {
   extremesGuest(offset: bigint, ratio: bigint, frac: number, tscTimestamp: bigint, systemTime: bigint, mul: number, shift: number): void;
   extremesHost(hostMul: number, hostShift: number, cycleLast: bigint, xtimeNsec: bigint, mult: number, shift: number, base: bigint): void;
   extremesRun(from: bigint, to: bigint): void;
+  /** C' (c-via-guest-tsc with TSC scaling): C converts the host TSC delta scaled by the guest's ratio (1) or not (0). */
+  extremesScaledC(on: number): void;
   readonly minBC: WasmGlobal<bigint>;
   readonly maxBC: WasmGlobal<bigint>;
   readonly minBA: WasmGlobal<bigint>;
@@ -127,6 +129,64 @@ export interface KvmclockExports {
   readonly maxBCAt: WasmGlobal<bigint>;
   readonly minBAAt: WasmGlobal<bigint>;
   readonly maxBAAt: WasmGlobal<bigint>;
+  // The exact sweep point chain (assembly/points.ts).
+  readonly PF_CONTROL: WasmGlobal<number>;
+  readonly PF_HZ_PVCLOCK: WasmGlobal<number>;
+  readonly PF_C_VIA_GUEST_TSC: WasmGlobal<number>;
+  readonly PF_KEEP_ACTIVE: WasmGlobal<number>;
+  readonly PF_HORIZON: WasmGlobal<number>;
+  readonly O_STATUS: WasmGlobal<number>;
+  readonly O_CLOCKSOURCE: WasmGlobal<number>;
+  readonly O_RATIO: WasmGlobal<number>;
+  readonly O_TGT_KHZ: WasmGlobal<number>;
+  readonly O_GUEST_SCALE: WasmGlobal<number>;
+  readonly O_HOST_SCALE: WasmGlobal<number>;
+  readonly O_MASTER_KERNEL_NS: WasmGlobal<number>;
+  readonly O_TSC_TIMESTAMP: WasmGlobal<number>;
+  readonly O_SYSTEM_TIME: WasmGlobal<number>;
+  readonly O_GUEST_TSC: WasmGlobal<number>;
+  readonly O_A: WasmGlobal<number>;
+  readonly O_B: WasmGlobal<number>;
+  readonly O_C: WasmGlobal<number>;
+  readonly O_STEP: WasmGlobal<number>;
+  readonly O_CONTINUOUS_OFFSET: WasmGlobal<number>;
+  readonly O_MAX_GUEST_KHZ: WasmGlobal<number>;
+  readonly O_H: WasmGlobal<number>;
+  readonly O_WORST: WasmGlobal<number>;
+  readonly SCALING_SCALED: WasmGlobal<number>;
+  readonly SCALING_WITHIN_TOLERANCE: WasmGlobal<number>;
+  readonly SCALING_CATCH_UP: WasmGlobal<number>;
+  readonly SCALING_REFUSED_SLOWER: WasmGlobal<number>;
+  readonly SCALING_REFUSED_RATIO: WasmGlobal<number>;
+  readonly SCALING_REFUSED_MAX_GUEST: WasmGlobal<number>;
+  readonly SET_WRITTEN: WasmGlobal<number>;
+  readonly SET_USE_SCALING: WasmGlobal<number>;
+  readonly SET_CATCHUP: WasmGlobal<number>;
+  pointsCapacity(): number;
+  pointsInput(): number;
+  pointsOutput(): number;
+  pointInWords(): number;
+  pointOutWords(): number;
+  pointsSetup(c0: bigint, rawSec: bigint, xtimeNsec: bigint, offsBoot: bigint, kvmclockOffset: bigint, m: bigint, l1Offset: bigint, tolPpm: number): void;
+  /** Returns the number of points whose status is not OK. */
+  pointsRun(n: number): number;
+  // Printing the chain's points (assembly/points-text.ts).
+  readonly TEXT_DECLINED: WasmGlobal<number>;
+  readonly SLOT_SCALING: WasmGlobal<number>;
+  readonly SLOT_TRUE: WasmGlobal<number>;
+  readonly SLOT_FALSE: WasmGlobal<number>;
+  readonly SLOT_VENDOR: WasmGlobal<number>;
+  readonly SLOT_JSON: WasmGlobal<number>;
+  readonly SLOT_KERNEL: WasmGlobal<number>;
+  textBuffer(): number;
+  textEnds(): number;
+  textPoints(): number;
+  textSlotTable(): number;
+  textStrings(): number;
+  textSlots(): number;
+  textStringBytes(): number;
+  /** Returns the bytes written to the text buffer. */
+  pointsText(first: number, n: number, index: bigint, csv: number, kernelField: number): number;
 }
 
 /** Typed views over the two batch buffers; each holds `capacity` u64. */
