@@ -7,11 +7,17 @@
 import { mkdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type Chart, chartsPage, renderSvg } from '../plot/render.js';
+import { importOptional } from '../optional-package.js';
 import { UsageError } from './command.js';
 import { writeOutputFile } from './output-file.js';
 
-/** Create `dir` if needed (its parent must exist); a path that exists and is not a directory is refused. */
+/**
+ * Before any work: the chart packages (optional peer dependencies) must be installed, and `dir`
+ * is created if needed (its parent must exist); a path that exists and is not a directory is refused.
+ */
 export async function ensureDirectory(dir: string, option = '--plot'): Promise<void> {
+  await importOptional('vega', `${option} (drawing charts)`);
+  await importOptional('vega-lite', `${option} (drawing charts)`);
   const found = await stat(dir).catch(() => undefined);
   if (found?.isDirectory()) return;
   if (found !== undefined) throw new UsageError(`${option} ${dir} exists and is not a directory`);

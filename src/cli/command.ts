@@ -1,7 +1,6 @@
 /** What every CLI command module exports. */
 export interface CliCommand {
   readonly name: string;
-  readonly summary: string;
   /** Runs the command; resolves to the exit code. Throws UsageError for bad options. */
   run(argv: readonly string[]): Promise<number>;
 }

@@ -8,23 +8,30 @@
  */
 import { isKvmclockError } from '../errors.js';
 import { isOutOfMemory, outOfMemory } from '../parallel/environment.js';
-import { benchCommand } from './commands/bench.js';
-import { clockCommand } from './commands/clock.js';
-import { evalCommand } from './commands/eval.js';
-import { hotplugCommand } from './commands/hotplug.js';
-import { kernelsCommand } from './commands/kernels.js';
-import { mergeCommand } from './commands/merge.js';
-import { migrateCommand } from './commands/migrate.js';
-import { probeCommand } from './commands/probe.js';
-import { reportCommand } from './commands/report.js';
-import { sweepCommand } from './commands/sweep.js';
-import { timelineCommand } from './commands/timeline.js';
 import { UsageError, type CliCommand } from './command.js';
 import { streamWriter } from './stream-writer.js';
 
 const FILE_ERRORS = new Set(['ENOENT', 'EISDIR', 'ENOTDIR', 'EEXIST', 'EACCES', 'EPERM', 'EROFS', 'ENOSPC']);
 
-const COMMANDS: readonly CliCommand[] = [sweepCommand, mergeCommand, reportCommand, evalCommand, clockCommand, kernelsCommand, timelineCommand, migrateCommand, hotplugCommand, benchCommand, probeCommand];
+/**
+ * The commands, each loaded only when it runs: a command whose optional packages are not
+ * installed (piscina for sweep and bench, say) fails alone, with a message naming them,
+ * while every other command works.
+ */
+const COMMANDS: readonly { readonly name: string; readonly summary: string; readonly load: () => Promise<CliCommand> }[] = [
+  { name: 'sweep', summary: 'drift of the KVM clock definitions across host × guest TSC frequencies (npm start)', load: async () => (await import('./commands/sweep.js')).sweepCommand },
+  { name: 'merge', summary: 'put the parts of a sharded sweep back together, checked (one run, each point once)', load: async () => (await import('./commands/merge.js')).mergeCommand },
+  { name: 'report', summary: "worked examples of the kernel's clock arithmetic, computed live", load: async () => (await import('./commands/report.js')).reportCommand },
+  { name: 'eval', summary: 'evaluate kernel arithmetic commands line by line from stdin (spec protocol)', load: async () => (await import('./commands/eval.js')).evalCommand },
+  { name: 'clock', summary: 'the KVM clock state and A/B/C for one host/guest TSC pair at a horizon', load: async () => (await import('./commands/clock.js')).clockCommand },
+  { name: 'kernels', summary: 'one host/guest TSC pair under each kernel profile (6.18, 7.4-queued, clocks-v6, …) side by side', load: async () => (await import('./commands/kernels.js')).kernelsCommand },
+  { name: 'timeline', summary: 'run a JSON event list on the KVM clock model', load: async () => (await import('./commands/timeline.js')).timelineCommand },
+  { name: 'migrate', summary: 'live update / live migration methods M0–M5 side by side, exact guest-visible errors', load: async () => (await import('./commands/migrate.js')).migrateCommand },
+  { name: 'hotplug', summary: 'the guest clock step a vCPU hotplug causes after days to months of uptime', load: async () => (await import('./commands/hotplug.js')).hotplugCommand },
+  { name: 'bench', summary: 'billions of conversions on all cores: conversions/s and a checksum checked against the reference', load: async () => (await import('./commands/bench.js')).benchCommand },
+  { name: 'probe', summary: "live check on a KVM guest: this machine's pvclock record, predicted vs measured drift, boot lines, --watch", load: async () => (await import('./commands/probe.js')).probeCommand },
+  { name: 'explore', summary: 'write the drift explorer page (computed in the browser by the library)', load: async () => (await import('./commands/explore.js')).exploreCommand },
+];
 
 function usage(): string {
   const lines = COMMANDS.map((c) => `  ${c.name.padEnd(8)} ${c.summary}`);
@@ -47,7 +54,7 @@ export async function run(argv: readonly string[]): Promise<number> {
     return 2;
   }
   try {
-    return await command.run(rest);
+    return await (await command.load()).run(rest);
   } catch (e) {
     return exitCodeFor(name, e);
   }

@@ -14,11 +14,17 @@
  * import .ts task modules too.
  */
 import { availableParallelism } from 'node:os';
-import { Piscina } from 'piscina';
+import type { Piscina as PiscinaClass } from 'piscina';
+import { importOptional } from '../optional-package.js';
 
 import type { ResourceLimits } from 'node:worker_threads';
 import { isOutOfMemory, outOfMemory, workerFailure } from './environment.js';
 import type { SerializedError, WorkerRequest, WorkerResponse } from './worker-entry.js';
+
+// piscina is an optional peer dependency (the arithmetic needs none): loading this module without it
+// fails with an EnvironmentError that names the package.
+const { Piscina } = await importOptional<typeof import('piscina')>('piscina', "kvmclock's worker pool");
+type Piscina = PiscinaClass;
 
 const KVMCLOCK_ERROR = Symbol.for('kvmclock.error');
 

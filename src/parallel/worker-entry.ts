@@ -4,8 +4,11 @@
  * thrown error as plain data. Errors are caught here because structured cloning keeps only
  * an error's name, message and stack: their `code` (and the rest) would be lost on the way.
  */
-import { Piscina } from 'piscina';
+import { importOptional } from '../optional-package.js';
 import { isKvmclockError } from '../errors.js';
+
+// Runs inside a piscina worker, so piscina is installed whenever this runs; loaded like the pool loads it.
+const { Piscina } = await importOptional<typeof import('piscina')>('piscina', "kvmclock's worker pool");
 
 /**
  * A task's result may list ArrayBuffers under this (non-enumerable) symbol: they are moved to

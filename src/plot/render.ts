@@ -5,12 +5,14 @@
  * depends on it. Writing the files is the CLI's (src/cli/charts.ts).
  */
 
+import { importOptional } from '../optional-package.js';
+
 /** A Vega-Lite specification (kept loose: the builders in this folder produce them). */
 export type VegaLiteSpec = Record<string, unknown>;
 
 /** Render one Vega-Lite chart to an SVG string. */
 export async function renderSvg(spec: VegaLiteSpec): Promise<string> {
-  const [vega, vl] = await Promise.all([import('vega'), import('vega-lite')]);
+  const [vega, vl] = await Promise.all([importOptional<typeof import('vega')>('vega', 'drawing charts'), importOptional<typeof import('vega-lite')>('vega-lite', 'drawing charts')]);
   const compiled = vl.compile({ $schema: 'https://vega.github.io/schema/vega-lite/v5.json', ...spec } as never).spec;
   const view = new vega.View(vega.parse(compiled), { renderer: 'none' });
   try {

@@ -95,7 +95,6 @@ function report(r: ParallelConversionsResult, bad: readonly string[]): RunReport
 /** `kvmclock bench` (registered in main.ts). */
 export const benchCommand: CliCommand = {
   name: 'bench',
-  summary: 'billions of conversions on all cores: conversions/s and a checksum checked against the reference',
   async run(argv) {
     const { values } = parseOptions(argv, {
       conversions: { type: 'string' },

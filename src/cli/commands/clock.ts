@@ -33,7 +33,6 @@ itself. With --guest, the VMClock period a VMM would write is shown too.`;
 
 export const clockCommand: CliCommand = {
   name: 'clock',
-  summary: 'the KVM clock state and A/B/C for one host/guest TSC pair at a horizon',
   async run(argv) {
     const { values } = parseOptions(argv, {
       'host-khz': { type: 'string' },

@@ -70,7 +70,6 @@ export async function evalStream(input: Readable, output: Writable, backend: 'wa
 
 export const evalCommand: CliCommand = {
   name: 'eval',
-  summary: 'evaluate kernel arithmetic commands line by line from stdin (spec protocol)',
   async run(argv) {
     const { values } = parseOptions(argv, { backend: { type: 'string' }, help: { type: 'boolean', short: 'h' } });
     if (values.help) {

@@ -25,7 +25,6 @@ reference), and with a continuous re-snapshot.`;
 
 export const hotplugCommand: CliCommand = {
   name: 'hotplug',
-  summary: 'the guest clock step a vCPU hotplug causes after days to months of uptime',
   async run(argv) {
     const { values } = parseOptions(argv, {
       'host-khz': { type: 'string' },

@@ -32,7 +32,6 @@ rates per profile against guest frequency (1.0–3.5 GHz) on this host.`;
 
 export const kernelsCommand: CliCommand = {
   name: 'kernels',
-  summary: 'one host/guest TSC pair under each kernel profile (6.18, 7.4-queued, clocks-v6, …) side by side',
   async run(argv) {
     const { values } = parseOptions(argv, {
       'host-khz': { type: 'string' },

@@ -75,7 +75,6 @@ function lineSampled(line: string, format: 'json' | 'csv'): SampledExtremes | un
 
 export const mergeCommand: CliCommand = {
   name: 'merge',
-  summary: 'put the parts of a sharded sweep back together, checked (one run, each point once)',
   async run(argv) {
     const { values, positionals } = parseOptions(argv, { out: { type: 'string' }, top: { type: 'string' }, plot: { type: 'string' }, help: { type: 'boolean', short: 'h' } }, true);
     if (values.help) {

@@ -93,7 +93,6 @@ function methodsOption(v: string | undefined): MethodId[] {
 
 export const migrateCommand: CliCommand = {
   name: 'migrate',
-  summary: 'live update / live migration methods M0–M5 side by side, exact guest-visible errors',
   async run(argv) {
     const { values } = parseOptions(argv, {
       'src-khz': { type: 'string' },

@@ -98,7 +98,6 @@ function stableSample(reader: NativeReader, iterations: number, o: RunOptions): 
 
 export const probeCommand: CliCommand = {
   name: 'probe',
-  summary: "live check on a KVM guest: this machine's pvclock record, predicted vs measured drift, boot lines, --watch",
   async run(argv) {
     const { values } = parseOptions(argv, {
       seconds: { type: 'string' },

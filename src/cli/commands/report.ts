@@ -71,7 +71,6 @@ function renderText(w: WorkedExamples, agrees: boolean): string {
 
 export const reportCommand: CliCommand = {
   name: 'report',
-  summary: "worked examples of the kernel's clock arithmetic, computed live",
   async run(argv) {
     const { values } = parseOptions(argv, { kernel: { type: 'string' }, backend: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } });
     if (values.help) {

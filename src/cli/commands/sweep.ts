@@ -9,7 +9,6 @@
  * rows and the chart's rates, so memory stays flat whatever the grid.
  */
 import { availableParallelism } from 'node:os';
-import cliProgress from 'cli-progress';
 import { kvmclock } from '../../index.js';
 import { divergenceChart, type RateRow, rateChart } from '../../plot/sweep-charts.js';
 import type { BackendName } from '../../backend.js';
@@ -181,7 +180,6 @@ export const bytesWriter = (write: WriteText): ((bytes: Uint8Array) => Promise<v
 
 export const sweepCommand: CliCommand = {
   name: 'sweep',
-  summary: 'drift of the KVM clock definitions across host × guest TSC frequencies (npm start)',
   async run(argv) {
     const { values } = parseOptions(argv, {
       'host-khz': { type: 'string' },
@@ -305,6 +303,9 @@ export function progressPeriodSeconds(env: Readonly<Record<string, string | unde
  * scheduler's job log, a pipe) a line every few seconds with the same figures, and a last
  * line when any was printed. Nothing for a single point.
  */
+/** The progress bar package (an optional peer dependency): without it a terminal gets the periodic lines too. */
+const cliProgress: typeof import('cli-progress') | null = await import('cli-progress').then((m) => m.default ?? m).catch(() => null);
+
 export function progressReporter(points: number, samples: bigint, label = 'kvmclock sweep') {
   if (points < 2) return undefined;
   const started = performance.now();
@@ -319,7 +320,7 @@ export function progressReporter(points: number, samples: bigint, label = 'kvmcl
       conv: samples > 0n && s > 0 ? ` | ${(p.conversionsDone / s / 1e9).toFixed(2)} G conversions/s` : '',
     };
   };
-  if (process.stderr.isTTY) {
+  if (process.stderr.isTTY && cliProgress !== null) {
     const bar = new cliProgress.SingleBar(
       { stream: process.stderr, format: ' {bar} {percentage}% | {value}/{total} points | ETA {remaining} | {rate} points/s{conv}', hideCursor: true },
       cliProgress.Presets.shades_classic,

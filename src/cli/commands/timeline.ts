@@ -22,7 +22,6 @@ under each profile in turn (instead of the file's own "kernel", default 6.18), o
 
 export const timelineCommand: CliCommand = {
   name: 'timeline',
-  summary: 'run a JSON event list on the KVM clock model',
   async run(argv) {
     const { values, positionals } = parseOptions(argv, { kernel: { type: 'string' }, json: { type: 'boolean' }, backend: { type: 'string' }, help: { type: 'boolean', short: 'h' } }, true);
     if (values.help) {
