@@ -34,7 +34,7 @@ export interface OutputFile {
   /** The path as the user gave it. */
   readonly path: string;
   readonly target: OutputTarget;
-  write(text: string): Promise<void>;
+  write(text: string | Uint8Array): Promise<void>;
   commit(): Promise<void>;
   abort(): Promise<void>;
 }

@@ -6,7 +6,8 @@
  */
 import type { Writable } from 'node:stream';
 
-export type WriteText = (text: string) => Promise<void>;
+/** Writes text, or bytes already encoded as UTF-8 (the sweep workers' output), with backpressure. */
+export type WriteText = (text: string | Uint8Array) => Promise<void>;
 
 const writers = new WeakMap<Writable, WriteText>();
 
@@ -43,7 +44,7 @@ export function streamWriter(stream: Writable): WriteText {
 }
 
 /** Standard output's writer. */
-export function writeStdout(text: string): Promise<void> {
+export function writeStdout(text: string | Uint8Array): Promise<void> {
   return streamWriter(process.stdout)(text);
 }
 

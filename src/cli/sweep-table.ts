@@ -23,12 +23,14 @@ const CELL_SEPARATOR = '\u001f';
 
 const signedDigits = (v: bigint) => (v > 0n ? `+${groupDigits(v)}` : groupDigits(v));
 
-export function topRow(r: SweepResult, samples: bigint): TopRow {
-  const x = r as ExactPoint & { sampled?: SweepResult['sampled'] };
+/** The table row of a point; `withKernel` adds its kernel profile after the vendor (a sweep over several profiles). */
+export function topRow(r: SweepResult, samples: bigint, withKernel = false): TopRow {
+  const x = r as ExactPoint & { sampled?: SweepResult['sampled']; kernel?: string };
   const cells = [
     groupDigits(x.hostKhz),
     groupDigits(x.guestKhz),
     x.vendor,
+    ...(withKernel ? [x.kernel ?? '6.18'] : []),
     formatDurationNs(x.horizonS * 1_000_000_000n),
     x.scaled ? `ratio ${x.tgtKhz === BigInt(x.guestKhz) ? 'exact' : `tgt ${groupDigits(x.tgtKhz)}`}` : x.scaling,
     signedDigits(x.bMinusA),
@@ -44,11 +46,13 @@ export function topRow(r: SweepResult, samples: bigint): TopRow {
 
 /** The summary and the table of the worst points, streamed to `write`. */
 export async function writeSummary(write: WriteText, grid: Grid, points: number, rows: readonly TopRow[], failed: number, samples: bigint, seconds: number, p: SweepProgress): Promise<void> {
-  const header = ['host kHz', 'guest kHz', 'vendor', 'horizon', 'scaling', 'B−A ns', 'B−C ns', 'C−A ns', 'B−A ppb', 'B−C ppb', 're-snapshot step ns', ...(samples > 0n ? ['sampled B−A min … max ns'] : [])];
+  const kernels = grid.kernels?.length ?? 1;
+  const withKernel = kernels > 1;
+  const header = ['host kHz', 'guest kHz', 'vendor', ...(withKernel ? ['kernel'] : []), 'horizon', 'scaling', 'B−A ns', 'B−C ns', 'C−A ns', 'B−A ppb', 'B−C ppb', 're-snapshot step ns', ...(samples > 0n ? ['sampled B−A min … max ns'] : [])];
   // Cells are split again on each pass of the renderer, so the table never holds them all at once.
   const cells = { *[Symbol.iterator]() { for (const row of rows) yield row.cells.split(CELL_SEPARATOR); } };
   await writeLines(write, [
-    `kvmclock sweep: ${groupDigits(points)} points (${grid.hostKhz.length} host × ${grid.guestKhz.length} guest frequencies × ${grid.vendors.length} vendors × ${grid.horizonsS.length} horizons) in ${seconds.toFixed(2)} s${samples > 0n ? `, ${groupDigits(samples)} samples per point (${(p.conversionsDone / seconds / 1e6).toFixed(0)} M conversions/s)` : ''}`,
+    `kvmclock sweep: ${groupDigits(points)} points (${grid.hostKhz.length} host × ${grid.guestKhz.length} guest frequencies × ${grid.vendors.length} vendors × ${grid.horizonsS.length} horizons${withKernel ? ` × ${kernels} kernel profiles` : ''}) in ${seconds.toFixed(2)} s${samples > 0n ? `, ${groupDigits(samples)} samples per point (${(p.conversionsDone / seconds / 1e6).toFixed(0)} M conversions/s)` : ''}`,
     `worst ${rows.length} by the largest divergence between A, B and C at the horizon (exact ns; ppb rates exact, rounded to 0.001):`,
     '',
   ]);

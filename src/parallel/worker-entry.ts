@@ -4,11 +4,10 @@
  * thrown error as plain data. Errors are caught here because structured cloning keeps only
  * an error's name, message and stack: their `code` (and the rest) would be lost on the way.
  */
-import { importOptional } from '../optional-package.js';
+// Only ever loaded by piscina as its worker script, so piscina is installed whenever this runs (a static
+// import: top-level await would break piscina's loading of this file from the TypeScript sources).
+import { Piscina } from 'piscina';
 import { isKvmclockError } from '../errors.js';
-
-// Runs inside a piscina worker, so piscina is installed whenever this runs; loaded like the pool loads it.
-const { Piscina } = await importOptional<typeof import('piscina')>('piscina', "kvmclock's worker pool");
 
 /**
  * A task's result may list ArrayBuffers under this (non-enumerable) symbol: they are moved to

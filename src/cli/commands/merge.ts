@@ -21,7 +21,7 @@ import { ensureDirectory } from '../charts.js';
 import { openOutputFile } from '../output-file.js';
 import { integerInRange, parseOptions } from '../options.js';
 import { streamWriter } from '../stream-writer.js';
-import { bytesWriter, MAX_TOP, SweepReport } from './sweep.js';
+import { MAX_TOP, SweepReport } from './sweep.js';
 
 const HELP = `usage: kvmclock merge PART… [--out FILE] [--top N] [--plot DIR]
 
@@ -121,9 +121,9 @@ export const mergeCommand: CliCommand = {
       if (out === undefined) {
         // Standard output cannot be taken back: every part is read through once before a byte is written.
         await streamParts(parts, async () => undefined);
-        await streamParts(parts, bytesWriter(streamWriter(process.stdout)), onLine);
+        await streamParts(parts, streamWriter(process.stdout), onLine);
       } else {
-        await streamParts(parts, bytesWriter(out.write), onLine);
+        await streamParts(parts, out.write, onLine);
         await out.commit();
       }
     } catch (e) {

@@ -101,11 +101,6 @@ function shardOption(shard: string | undefined, shards: string | undefined): { s
   return { shard: a, chosenBy: by, auto: `${a.engine === 'slurm' ? 'the Slurm job array' : 'the Kubernetes Indexed Job'} (${vars.join(', ')}${count !== undefined ? `, --shards ${count}` : ''})` };
 }
 
-/** A point as the table shows it: with several kernel profiles the vendor cell names the profile. */
-function tableRow(r: SweepResult, samples: bigint, withKernel: boolean): TopRow {
-  return topRow(withKernel ? ({ ...r, vendor: `${r.vendor} ${r.kernel ?? '6.18'}` } as unknown as SweepResult) : r, samples);
-}
-
 /**
  * What a sweep keeps of its points besides their lines: the worst rows for the table, the
  * failures, the rate rows of the chart. Shared by `sweep` and `merge`, so that both print
@@ -134,12 +129,12 @@ export class SweepReport {
 
   /** A point that makes (or may make) the table. */
   offer(r: SweepResult): void {
-    if (!isFailedPoint(r)) this.topN.offer(worstDrift(r), r.index, () => tableRow(r, this.samples, this.#withKernel));
+    if (!isFailedPoint(r)) this.topN.offer(worstDrift(r), r.index, () => topRow(r, this.samples, this.#withKernel));
   }
 
   /** A point known by its key (format.ts worstDrift) and index; `point` is asked only if it makes the table. */
   offerKey(key: bigint, index: number, point: () => SweepResult): void {
-    this.topN.offer(key, index, () => tableRow(point(), this.samples, this.#withKernel));
+    this.topN.offer(key, index, () => topRow(point(), this.samples, this.#withKernel));
   }
 
   /** The rate rows of points at the first horizon (3 per point, in index order), and how many such points there were. */
@@ -171,12 +166,6 @@ export class SweepReport {
     if (this.plotTruncated) process.stderr.write(`the rate chart shows the first ${MAX_PLOTTED_RATES / 3} frequency pairs only (memory stays bounded); narrow the grid to see the rest\n`);
   }
 }
-
-/**
- * The writers take text; a stream also takes bytes, which is how the workers hand over the
- * lines they printed (UTF-8), so they are written as they are, never decoded and re-encoded.
- */
-export const bytesWriter = (write: WriteText): ((bytes: Uint8Array) => Promise<void>) => write as unknown as (bytes: Uint8Array) => Promise<void>;
 
 export const sweepCommand: CliCommand = {
   name: 'sweep',
@@ -243,7 +232,6 @@ export const sweepCommand: CliCommand = {
     if (values.plot !== undefined) await ensureDirectory(values.plot);
     const out = values.out === undefined ? undefined : await openOutputFile(values.out, '--out');
     const write: WriteText = out?.write ?? streamWriter(process.stdout);
-    const writeBytes = bytesWriter(write);
     const report = new SweepReport(grid, samples, format === 'table' || values.plot !== undefined ? top : 0);
     const started = performance.now();
     const progress = progressReporter(plan.points, samples);
@@ -271,7 +259,8 @@ export const sweepCommand: CliCommand = {
         },
       )) {
         report.addJob(r);
-        if (r.text !== undefined && r.text.length > 0) await writeBytes(r.text);
+        // The workers hand over their lines as UTF-8 bytes: written as they are, never decoded and re-encoded.
+        if (r.text !== undefined && r.text.length > 0) await write(r.text);
       }
       progress?.stop(last);
       const seconds = (performance.now() - started) / 1000;
