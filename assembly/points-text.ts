@@ -7,24 +7,29 @@
 //
 // Rates (model/rates.ts, spec section 9). Each rate X/Y of two clocks is P/Q with
 // P = x * 2^a (x = ratio * mul, at most 96 bits) and Q = o * 2^e (o a 32-bit factor: the
-// clocksource mult or the host pvclock mul). The printed values are (P/Q - 1) * 10^9 in
-// lowest terms and rounded half up to 0.001 (rational.ts reduce, formatDecimal). With
-// n = (P - Q) * 10^9: gcd(n, Q) = 2^min(v2(n), e) * gcd(n mod o, o) for odd o, so one
-// remainder by a 32-bit o and a binary gcd reduce the fraction; the rounding divides by
-// the power of two (a shift) and by o. Integers are 256-bit (four u64 limbs).
+// clocksource mult or the host pvclock mul). The Hyper-V reference time H of the page the
+// chain computed (model/guest-clocks.ts hvReferenceRatesPpb, guest-clock-abis section 1.5)
+// has rates of the same form: against B x = 100 * tsc_scale over the guest mul, against the
+// guest TSC at exactly user_khz x = tsc_scale * user_khz over 10^4 * 2^64, and against A
+// x = 100 * tsc_scale * ratio (up to 135 bits) over the clocksource mult. The printed values
+// are (P/Q - 1) * 10^9 in lowest terms and rounded half up to 0.001 (rational.ts reduce,
+// formatDecimal). With n = (P - Q) * 10^9: gcd(n, Q) = 2^min(v2(n), e) * gcd(n mod o, o)
+// for odd o, so one remainder by a 32-bit o and a binary gcd reduce the fraction; the
+// rounding divides by the power of two (a shift) and by o. Integers are 256-bit (four u64 limbs).
 //
 // A line is declined (left to the JS object path, which prints every point) when the
 // point failed in the chain, a value passes what this file handles exactly (a number
 // beyond 2^256, a tgt_tsc_khz or horizon beyond 2^53 that JSON prints rounded, a rounded rate whose
-// JSON number needs more than the 3-decimal text), or a factor is 0.
+// JSON number needs more than the 3-decimal text), a factor is 0, or the point's Hyper-V
+// page is neither valid nor refused for its mul (the #DE code, which KVM's records never reach).
 import { mulHi, umul128 } from "./mul128";
-import { pointsIn, pointsOut, PF_C_VIA_GUEST_TSC, PF_CONTROL } from "./points";
+import { HVP_MUL, HVP_VALID, pointsIn, pointsOut, PF_C_VIA_GUEST_TSC, PF_CONTROL } from "./points";
 import { STATUS_OK } from "./status";
 
 // @ts-ignore: decorator
 @inline const IN_W: usize = 5;
 // @ts-ignore: decorator
-@inline const OUT_W: usize = 18;
+@inline const OUT_W: usize = 19;
 
 /** Points one text call prints, and the bytes it may use per point. */
 // @ts-ignore: decorator
@@ -342,30 +347,40 @@ function gcd32(a: u64, b: u64): u64 {
 }
 
 // ---------------------------------------------------------------------------------------
-// Rates. Three result sets (B/A, C/A, B/C), each: numerator magnitude and sign, denominator,
-// and the magnitude rounded to 0.001 as an integer count of thousandths.
+// Rates. Six result sets (B/A, C/A, B/C; then H/B, H/nominal, H/A), each: numerator magnitude
+// and sign, denominator, and the magnitude rounded to 0.001 as an integer count of thousandths.
 
-const RATE_BYTES: i32 = 32 * 3;
+// @ts-ignore: decorator
+@inline const RATES: i32 = 6;
+const RATE_BYTES: i32 = 32 * RATES;
 const bnP: usize = memory.data(32, 16);
 const bnQ: usize = memory.data(32, 16);
 const rateNum: usize = memory.data(RATE_BYTES, 16);
 const rateDen: usize = memory.data(RATE_BYTES, 16);
-const rateScaled: usize = memory.data(8 * 3, 16);
-const rateNeg: usize = memory.data(3, 16);
+const rateScaled: usize = memory.data(8 * RATES, 16);
+const rateNeg: usize = memory.data(RATES, 16);
 
 /**
  * Rate k of x * 2^a over o * 2^e, x = xHi:xLo. False when a value passes 256 bits, o is 0
  * or the rounded value passes 64 bits.
  */
 function rate(k: usize, xLo: u64, xHi: u64, a: i32, o: u64, e: i32): bool {
+  overflow = false;
+  bnSet(bnP, xLo, xHi);
+  return rateOfP(k, a, o, e);
+}
+
+/**
+ * Rate k of x * 2^a over o * 2^e with x already in bnP (which it overwrites), the
+ * `overflow` flag covering how x was built. False as for rate().
+ */
+function rateOfP(k: usize, a: i32, o: u64, e: i32): bool {
   if (o == 0 || a < 0 || e < 0) return false;
   while ((o & 1) == 0) {
     o >>= 1;
     e++;
   }
-  overflow = false;
   const num = rateNum + k * 32, den = rateDen + k * 32;
-  bnSet(bnP, xLo, xHi);
   bnShl(bnP, <u32>a);
   bnSet(bnQ, o, 0);
   bnShl(bnQ, <u32>e);
@@ -484,6 +499,41 @@ function rates(inp: usize, out: usize): bool {
   return true;
 }
 
+/**
+ * H's three rates (into sets 3..5) for a point whose page is valid: per guest tick H advances
+ * tsc_scale/2^64 units of 100 ns, B mul * 2^shift / 2^32 ns, the nominal TSC 10^6/user_khz ns;
+ * per host cycle the guest TSC advances ratio/2^frac ticks and A mult/2^shift ns.
+ */
+function hvRates(inp: usize, out: usize): bool {
+  const scale = load<u64>(out, 144);
+  const user = load<u64>(inp) >> 32;
+  const frac = <i32>(<u32>load<u64>(inp, 8) & 0xff);
+  const cs = load<u64>(out, 8);
+  const gs = load<u64>(out, 32);
+  const gMul = gs & 0xffff_ffff;
+  const gShift = <i32>(gs >> 32);
+  const gUp = gShift > 0 ? gShift : 0, gDown = gShift < 0 ? -gShift : 0;
+  // H/B = 100 * scale * 2^(32 + gDown) / (mul_g * 2^(64 + gUp)).
+  let lo = umul128(scale, 100);
+  if (!rate(3, lo, mulHi, 32 + gDown, gMul, 64 + gUp)) return false;
+  // H/nominal = scale * user_khz / (10^4 * 2^64).
+  lo = umul128(scale, user);
+  if (!rate(4, lo, mulHi, 0, 10_000, 64)) return false;
+  // H/A = 100 * scale * ratio * 2^shift_A / (mult * 2^(64 + frac)).
+  overflow = false;
+  lo = umul128(scale, load<u64>(out, 16));
+  bnSet(bnP, lo, mulHi);
+  bnMul32(bnP, 100);
+  return rateOfP(5, <i32>(cs >> 32), cs & 0xffff_ffff, 64 + frac);
+}
+
+/** The page's code (points.ts HVP_*) from the status word. */
+// @ts-ignore: decorator
+@inline
+function hvCode(out: usize): u32 {
+  return <u32>(load<u64>(out) >> 48) & 0xff;
+}
+
 const EXACT_DOUBLE: u64 = <u64>1 << 53;
 
 function jsonLine(inp: usize, out: usize, index: u64, kernelField: bool): bool {
@@ -491,6 +541,13 @@ function jsonLine(inp: usize, out: usize, index: u64, kernelField: bool): bool {
   const tgt = load<u64>(out, 24);
   if (tgt >= EXACT_DOUBLE || load<u64>(inp, 24) >= EXACT_DOUBLE) return false; // JSON prints Number(): rounded beyond 2^53
   if (load<u64>(rateScaled) >= JSON_EXACT_LIMIT || load<u64>(rateScaled, 8) >= JSON_EXACT_LIMIT || load<u64>(rateScaled, 16) >= JSON_EXACT_LIMIT) return false;
+  const hv = hvCode(out);
+  if (hv == HVP_VALID) {
+    if (!hvRates(inp, out)) return false;
+    if (load<u64>(rateScaled, 24) >= JSON_EXACT_LIMIT || load<u64>(rateScaled, 32) >= JSON_EXACT_LIMIT || load<u64>(rateScaled, 40) >= JSON_EXACT_LIMIT) return false;
+  } else if (hv != HVP_MUL) {
+    return false; // a page code this printer has no text for
+  }
   const w0 = load<u64>(inp);
   const w1 = <u32>load<u64>(inp, 8);
   const labels = <u32>load<u64>(inp, 32);
@@ -535,12 +592,30 @@ function jsonLine(inp: usize, out: usize, index: u64, kernelField: bool): bool {
     putSlot(SLOT_KERNEL + <i32>((labels >> 8) & 0xffff));
     json(32);
   }
-  json(33);
+  if (hv == HVP_VALID) {
+    json(33); putU64(load<u64>(out, 144));
+    json(34); putJsonRate(3);
+    json(35); putJsonRate(4);
+    json(36); putJsonRate(5);
+    json(37); putFraction(3);
+    json(38); putFraction(4);
+    json(39); putFraction(5);
+    json(40);
+  } else {
+    json(41);
+  }
+  json(42);
   return true;
 }
 
 function csvLine(inp: usize, out: usize, index: u64, kernelField: bool): bool {
   if (!rates(inp, out)) return false;
+  const hv = hvCode(out);
+  if (hv == HVP_VALID) {
+    if (!hvRates(inp, out)) return false;
+  } else if (hv != HVP_MUL) {
+    return false;
+  }
   const w0 = load<u64>(inp);
   const w1 = <u32>load<u64>(inp, 8);
   const labels = <u32>load<u64>(inp, 32);
@@ -571,6 +646,17 @@ function csvLine(inp: usize, out: usize, index: u64, kernelField: bool): bool {
   if (kernelField) {
     put(44);
     putSlot(SLOT_KERNEL + <i32>((labels >> 8) & 0xffff));
+  }
+  // hvPageValid, hvScale, hvRatePpbVsB, hvRatePpbVsNominal, hvRatePpbVsA.
+  if (hv == HVP_VALID) {
+    put(44); put(49);
+    put(44); putU64(load<u64>(out, 144));
+    put(44); putDecimal(3);
+    put(44); putDecimal(4);
+    put(44); putDecimal(5);
+  } else {
+    put(44); put(48);
+    for (let k = 0; k < 4; k++) put(44);
   }
   put(10);
   return true;

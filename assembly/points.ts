@@ -1,12 +1,13 @@
 // The exact sweep point chain as a batch kernel: the spec's `abc` evaluation under a kernel
 // profile (`abc_k`, kernel-variants sections 9-10), the scaling facts behind it and the
-// master-clock re-snapshot step (`mclock_step_k`), for up to POINTS_CAPACITY points per call,
-// with no JS call per point and no allocation.
+// master-clock re-snapshot step (`mclock_step_k`), and the Hyper-V reference TSC page KVM
+// derives from the guest's record (guest-clock-abis section 1.2), for up to POINTS_CAPACITY
+// points per call, with no JS call per point and no allocation.
 //
 // The reference chain is src/model/definitions.ts (`abc`, `resnapshotStep`) and
 // src/sweep/exact-point.ts (`evaluatePoint`), in BigInt through the validated API. This file
 // computes the same u64 values with the same helpers the scalar exports use (tsckhz.ts,
-// timescale.ts, tsc.ts, pvclock.ts, clocksource.ts), in the same order of operations.
+// timescale.ts, tsc.ts, pvclock.ts, clocksource.ts, hyperv.ts), in the same order of operations.
 //
 // Layout. The caller writes, per point, POINT_IN_WORDS u64 into the input buffer:
 //   w0  host_khz (bits 0..31) | user_khz (bits 32..63)
@@ -32,7 +33,9 @@ import { TIME_SCALE_HANG, timeScale } from "./timescale";
 import { adjustTscKhz } from "./tsckhz";
 import { defaultRatio, readL1, scale } from "./tsc";
 import { clocksourceRegister, kvmBaseNs, rawNs } from "./clocksource";
-import { resI0, resI1 } from "./out";
+import { hvTscPage } from "./hyperv";
+import { res0, resI0, resI1 } from "./out";
+import { STATUS_INVALID } from "./status";
 
 /** Points per call. */
 // @ts-ignore: decorator
@@ -40,7 +43,7 @@ import { resI0, resI1 } from "./out";
 // @ts-ignore: decorator
 @inline const IN_WORDS: i32 = 5;
 // @ts-ignore: decorator
-@inline const OUT_WORDS: i32 = 18;
+@inline const OUT_WORDS: i32 = 19;
 
 export const pointsIn: usize = memory.data(POINTS_CAPACITY * IN_WORDS * 8, 16);
 export const pointsOut: usize = memory.data(POINTS_CAPACITY * OUT_WORDS * 8, 16);
@@ -53,7 +56,7 @@ export const PF_KEEP_ACTIVE: u32 = 1 << 11; // profile change keep-active-master
 export const PF_HORIZON: u32 = 1 << 12; // w3 holds seconds, not h
 
 /** Output words. */
-export const O_STATUS: i32 = 0; // status (bits 0..31), scaling code (32..39), kvm_set_tsc_khz flags (40..47)
+export const O_STATUS: i32 = 0; // status (bits 0..31), scaling code (32..39), kvm_set_tsc_khz flags (40..47), Hyper-V page code (48..55)
 export const O_CLOCKSOURCE: i32 = 1; // host clocksource mult (bits 0..31) | shift (32..63)
 export const O_RATIO: i32 = 2; // the vCPU ratio (the default when none was written)
 export const O_TGT_KHZ: i32 = 3; // tgt_tsc_khz (with hz-pvclock: floor(Hz / 1000))
@@ -71,6 +74,7 @@ export const O_CONTINUOUS_OFFSET: i32 = 14; // continuous variant's kvmclock_off
 export const O_MAX_GUEST_KHZ: i32 = 15; // max_guest_tsc_khz
 export const O_H: i32 = 16; // h
 export const O_WORST: i32 = 17; // the largest of |B - A|, |B - C|, |C - A| (s64 differences) as a u64 magnitude
+export const O_HV_SCALE: i32 = 18; // the Hyper-V page's tsc_scale (0 when the page is invalid)
 
 /** Scaling codes (word O_STATUS bits 32..39), in the order of src/sweep/exact-point.ts's ScalingStatus. */
 export const SCALING_SCALED: u32 = 0;
@@ -84,6 +88,18 @@ export const SCALING_REFUSED_MAX_GUEST: u32 = 5;
 export const SET_WRITTEN: u32 = 1;
 export const SET_USE_SCALING: u32 = 2;
 export const SET_CATCHUP: u32 = 4;
+
+/**
+ * Hyper-V page codes (word O_STATUS bits 48..55): the page KVM computes from the point's record
+ * (the master clock's, so PVCLOCK_TSC_STABLE is set and validity depends on mul/shift alone).
+ * Invalid codes are hyperv.ts's HV_INVALID_* reasons; HVP_OVERFLOW is the #DE of its
+ * mul_u64_u32_div (unreachable once the mul test passed, spec section 1.2 step 3).
+ */
+export const HVP_VALID: u32 = 0;
+export const HVP_MUL: u32 = 2; // HV_INVALID_MUL: a guest TSC tick of 100 ns or more
+export const HVP_OVERFLOW: u32 = 3;
+/** PVCLOCK_TSC_STABLE_BIT: the record of a point has it (the standard reference runs the master clock). */
+const TSC_STABLE: u32 = 1;
 
 const NSEC_PER_SEC: u64 = 1_000_000_000;
 const U64_MAX: u64 = 0xffff_ffff_ffff_ffff;
@@ -302,7 +318,12 @@ function point(inp: usize, out: usize): void {
   else if ((flags & SET_WRITTEN) == 0) code = control ? SCALING_REFUSED_RATIO : SCALING_REFUSED_SLOWER;
   else code = SCALING_SCALED;
 
-  store<u64>(out, <u64><u32>STATUS_OK | (<u64>code << 32) | (<u64>flags << 40));
+  // The Hyper-V reference TSC page from the record (kvm_hv_setup_tsc_page on this vCPU's record).
+  const hv = hvTscPage(gMul, gShift, tscTimestamp, systemTime, TSC_STABLE);
+  const hvCode: u32 = hv == STATUS_OK ? HVP_VALID : hv == STATUS_INVALID ? <u32>resI0 : HVP_OVERFLOW;
+  const hvScale: u64 = hv == STATUS_OK ? res0 : 0;
+
+  store<u64>(out, <u64><u32>STATUS_OK | (<u64>code << 32) | (<u64>flags << 40) | (<u64>hvCode << 48));
   store<u64>(out, <u64>mult | (<u64>shift << 32), 8);
   store<u64>(out, ratio, 16);
   store<u64>(out, tgt, 24);
@@ -320,6 +341,7 @@ function point(inp: usize, out: usize): void {
   store<u64>(out, <u64>maxGuest, 120);
   store<u64>(out, h, 128);
   store<u64>(out, max<u64>(magnitude(b - a), max<u64>(magnitude(b - c), magnitude(c - a))), 136);
+  store<u64>(out, hvScale, 144);
 }
 
 // |x| of an s64 difference, as u64 (|INT64_MIN| = 2^63).

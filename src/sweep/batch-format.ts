@@ -6,6 +6,7 @@
  * it prints exactly) and every line of a sampled sweep go through the object path. The
  * tests compare every line with the object path.
  */
+import { InternalError } from '../errors.js';
 import type { KvmclockExports } from '../wasm/instance.js';
 import { SCALING_NAMES } from '../wasm/points.js';
 import { batchPoint } from './batch-point.js';
@@ -28,7 +29,11 @@ export const JSON_PIECES = [
   ',"A":"', '","B":"', '","C":"', '","bMinusANs":"', '","cMinusANs":"', '","bMinusCNs":"',
   '","ratePpb":{"bMinusA":', ',"cMinusA":', ',"bMinusC":', '},"ratePpbExact":{"bMinusA":"', '","cMinusA":"', '","bMinusC":"',
   '"},"resnapshotStepNs":"', '","continuousKvmclockOffset":"', '","h":"', '","guestPvclock":{"shift":', ',"mul":',
-  '},"hostPvclock":{"shift":', ',"mul":', '},"rawClock":{"mult":', ',"shift":', '}', ',"kernel":"', '"', '}\n',
+  '},"hostPvclock":{"shift":', ',"mul":', '},"rawClock":{"mult":', ',"shift":', '}', ',"kernel":"', '"',
+  // hvPage: valid (pieces 33..40 around its values) or refused for its mul (piece 41, whole).
+  ',"hvPage":{"valid":true,"scale":"', '","ratePpb":{"vsB":', ',"vsNominal":', ',"vsA":', '},"ratePpbExact":{"vsB":"', '","vsNominal":"', '","vsA":"', '"}}',
+  ',"hvPage":{"valid":false,"reason":"mul"}',
+  '}\n',
 ] as const;
 
 /** The kernel member's value (JSON.stringify of a profile name, which needs no escapes). */
@@ -108,6 +113,7 @@ export function setTextTable(w: KvmclockExports, grid: ChainGrid): void {
   const slots = w.textSlots();
   if (w.SLOT_KERNEL.value + kernels.length > slots) throw new RangeError(`the Wasm printer takes at most ${slots - w.SLOT_KERNEL.value} kernel profiles per sweep, got ${kernels.length}`);
   if (grid.vendors.length > w.SLOT_JSON.value - w.SLOT_VENDOR.value) throw new RangeError(`too many vendors for the Wasm printer: ${grid.vendors.length}`);
+  if (JSON_PIECES.length > w.SLOT_KERNEL.value - w.SLOT_JSON.value) throw new InternalError(`the Wasm printer has ${w.SLOT_KERNEL.value - w.SLOT_JSON.value} slots for ${JSON_PIECES.length} JSON pieces: rebuild the Wasm`);
   const entries: [number, string][] = [];
   SCALING_NAMES.forEach((name, i) => entries.push([w.SLOT_SCALING.value + i, name]));
   entries.push([w.SLOT_TRUE.value, 'true'], [w.SLOT_FALSE.value, 'false']);

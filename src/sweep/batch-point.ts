@@ -1,15 +1,16 @@
 /**
  * A point of a {@link PointBatch} read back as the objects the BigInt chain gives:
- * `evaluatePoint`'s point (the same fields, the same exact rate fractions) and the clock
- * state it was evaluated on (for sampling and charts).
+ * `evaluatePoint`'s point (the same fields, the same exact rate fractions, the Hyper-V page
+ * the chain computed) and the clock state it was evaluated on (for sampling and charts).
  */
+import { InternalError } from '../errors.js';
 import { abcValues, type ClockState } from '../model/definitions.js';
 import { clockRates, over } from '../model/rates.js';
 import { STANDARD_M } from '../model/standard.js';
 import { tscCaps } from '../model/vendor.js';
 import { ppbOf } from '../rational.js';
-import { CHAIN_OUT_WORDS, ChainWord, SCALING_NAMES } from '../wasm/points.js';
-import type { ExactPoint, PointResult } from './exact-point.js';
+import { CHAIN_OUT_WORDS, ChainWord, chainHvCode, HvPageCode, SCALING_NAMES } from '../wasm/points.js';
+import { type ExactPoint, type PointResult, type SweepHvPage, sweepHvPage } from './exact-point.js';
 import { type ChainGrid, type ChainPoint, chainPointAt, profileNamed } from './chain-grid.js';
 import type { PointBatch } from './point-batch.js';
 
@@ -18,6 +19,18 @@ const s64 = (x: bigint): bigint => BigInt.asIntN(64, x);
 const lo32 = (x: bigint): number => Number(x & M32);
 /** The high half of a packed word as the s32 it was stored from. */
 const hi32s = (x: bigint): number => Number(BigInt.asIntN(32, x >> 32n));
+
+/** The reasons of the invalid page codes (HvPageCode), as compute_tsc_page_parameters words them. */
+const HV_REASONS: Readonly<Record<number, string>> = { [HvPageCode.unstable]: 'unstable', [HvPageCode.mul]: 'mul', [HvPageCode.overflow]: 'overflow' };
+
+/** The page of a finished point from its status and tsc_scale words. */
+function hvPageOfWords(status: bigint, scale: bigint, state: ClockState, guestKhz: number): SweepHvPage {
+  const code = chainHvCode(status);
+  if (code === HvPageCode.valid) return sweepHvPage({ valid: true, scale }, state, guestKhz);
+  const reason = HV_REASONS[code];
+  if (reason === undefined) throw new InternalError(`the Wasm point chain left Hyper-V page code ${code}: rebuild the Wasm`);
+  return { valid: false, reason };
+}
 
 /** Whether the point at `offset` was finished by the Wasm chain (else it is in `fallback`). */
 export function chainFinished(b: PointBatch, offset: number): boolean {
@@ -76,6 +89,7 @@ export function batchPoint(b: PointBatch, grid: ChainGrid, offset: number, p: Ch
     ratePpb: { bMinusA: ppbOf(over(rateB, rateA)), cMinusA: ppbOf(over(rateC, rateA)), bMinusC: ppbOf(over(rateB, rateC)) },
     resnapshotStepNs: s64(word(ChainWord.step)),
     continuousKvmclockOffset: s64(word(ChainWord.continuousOffset)),
+    hvPage: hvPageOfWords(status, word(ChainWord.hvScale), state, p.guestKhz),
   };
   return { point, state };
 }

@@ -43,6 +43,9 @@ export interface BatchSweepOptions {
   readonly recycleText?: boolean;
 }
 
+/** Points per job of an exact sweep printing JSON lines (other exact sweeps: 8192). */
+const JSON_POINTS_PER_JOB = 6144;
+
 /** Printed bytes of at least this size are recycled (a smaller write may still be queued when it returns). */
 const RECYCLE_MIN_BYTES = 64 * 1024;
 
@@ -77,8 +80,11 @@ export function planBatches(o: BatchSweepOptions): BatchPlan {
   if (total > MAX_POINTS) throw new ArgumentRangeError('grid', 'points', 1n, BigInt(MAX_POINTS), total, 'too many points (kernel profiles included): shard the run');
   const { from, to } = o.shard ? shardRange(total, o.shard) : { from: 0, to: total };
   // An exact point costs about a tenth of a microsecond in the chain and a few printing it;
-  // a sampled point costs its samples.
-  const pointsPerJob = o.pointsPerJob ?? (o.samples > 0n ? Math.max(1, Math.min(4096, Math.floor(20_000_000 / Number(o.samples)))) : o.backend === 'reference' ? 1024 : 8192);
+  // a sampled point costs its samples. A job's printed bytes are what the run holds in memory
+  // per job in flight (and per buffer kept for reuse): a JSON line is about 1 KB (with its
+  // hvPage member), so JSON jobs are smaller, near 6 MB each.
+  const pointsPerJob =
+    o.pointsPerJob ?? (o.samples > 0n ? Math.max(1, Math.min(4096, Math.floor(20_000_000 / Number(o.samples)))) : o.backend === 'reference' ? 1024 : o.text?.format === 'json' ? JSON_POINTS_PER_JOB : 8192);
   const jobs = Math.ceil((to - from) / pointsPerJob);
   return { from, to, points: to - from, pointsPerJob, jobs, workers: Math.max(1, Math.min(o.workers, jobs)) };
 }

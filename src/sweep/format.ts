@@ -1,13 +1,15 @@
 /**
  * Sweep output: one JSON object per line (every integer ns value as a decimal string),
  * CSV, and the human table of the worst points. Field names of the JSON lines are a
- * contract (see the README); new fields may be added, none renamed. The `kernel` member
- * (the point's kernel profile) comes last, and the CSV's `kernel` column too, so that every
- * earlier member keeps its bytes.
+ * contract (see the README); new fields may be added, none renamed. New members are
+ * appended, so that every earlier member keeps its bytes: the `kernel` member (the point's
+ * kernel profile) after the sampled extremes, then `hvPage` (the Hyper-V reference TSC page
+ * and the drift of the reference time H read from it); in CSV the `kernel` column, then the
+ * `hvPageValid`, `hvScale` and H-rate columns.
  */
 import { DEFAULT_KERNEL } from '../kernel/profile.js';
 import { formatDecimal, type Ratio, reduce } from '../rational.js';
-import { type ExactPoint, type FailedPoint, isFailedPoint, type PointResult } from './exact-point.js';
+import { type ExactPoint, type FailedPoint, isFailedPoint, type PointResult, type SweepHvPage } from './exact-point.js';
 import type { SampledExtremes } from './sampled.js';
 
 /** A computed point, with its sampled extremes when sampled mode ran. */
@@ -21,6 +23,18 @@ const fraction = (r: Ratio): string => {
   const x = reduce(r);
   return `${x.num}/${x.den}`;
 };
+
+/** The `hvPage` member: the page's validity and tsc_scale, H's rates rounded to 0.001 ppb and exact. */
+function hvPageJson(page: SweepHvPage): Record<string, unknown> {
+  if (!page.valid) return { valid: false, reason: page.reason };
+  const r = page.ratePpb;
+  return {
+    valid: true,
+    scale: page.scale.toString(),
+    ratePpb: { vsB: rate(r.vsB), vsNominal: rate(r.vsNominal), vsA: rate(r.vsA) },
+    ratePpbExact: { vsB: fraction(r.vsB), vsNominal: fraction(r.vsNominal), vsA: fraction(r.vsA) },
+  };
+}
 
 function extremeJson(e: SampledExtremes['bMinusC']['min']) {
   return { ns: e.ns.toString(), sample: e.sample.toString(), atTsc: e.atTsc.toString(), atNs: e.atNs.toString() };
@@ -61,6 +75,7 @@ export function pointJson(r: SweepResult): Record<string, unknown> {
         }
       : {}),
     kernel: kernelOf(p),
+    hvPage: hvPageJson(p.hvPage),
   };
 }
 
@@ -73,18 +88,27 @@ export const CSV_HEADER = [
   'index', 'hostKhz', 'guestKhz', 'vendor', 'horizonS', 'scaled', 'scaling', 'ratio', 'tgtKhz', 'A', 'B', 'C',
   'bMinusANs', 'cMinusANs', 'bMinusCNs', 'ratePpbBMinusA', 'ratePpbCMinusA', 'ratePpbBMinusC', 'resnapshotStepNs',
   'sampledN', 'minBMinusCNs', 'maxBMinusCNs', 'minBMinusANs', 'maxBMinusANs', 'error', 'kernel',
+  'hvPageValid', 'hvScale', 'hvRatePpbVsB', 'hvRatePpbVsNominal', 'hvRatePpbVsA',
 ].join(',');
+
+/** The Hyper-V page's CSV cells: valid 1/0, tsc_scale and H's rates rounded to 0.001 ppb (empty when invalid). */
+function hvPageCells(page: SweepHvPage): (string | number | bigint)[] {
+  if (!page.valid) return [0, '', '', '', ''];
+  const r = page.ratePpb;
+  return [1, page.scale, formatDecimal(r.vsB, 3), formatDecimal(r.vsNominal, 3), formatDecimal(r.vsA, 3)];
+}
 
 /** One CSV row (same columns as CSV_HEADER). */
 export function csvRow(r: SweepResult): string {
   const head = [r.index, r.hostKhz, r.guestKhz, r.vendor, r.horizonS];
-  if (isFailedPoint(r)) return [...head, ...Array(19).fill(''), (r as FailedPoint).error.code, kernelOf(r)].join(',');
+  if (isFailedPoint(r)) return [...head, ...Array(19).fill(''), (r as FailedPoint).error.code, kernelOf(r), ...Array(5).fill('')].join(',');
   const p = r as ExactPoint & { sampled?: SampledExtremes };
   const s = p.sampled;
   return [
     ...head, p.scaled ? 1 : 0, p.scaling, p.ratio, p.tgtKhz, p.a, p.b, p.c, p.bMinusA, p.cMinusA, p.bMinusC,
     formatDecimal(p.ratePpb.bMinusA, 3), formatDecimal(p.ratePpb.cMinusA, 3), formatDecimal(p.ratePpb.bMinusC, 3), p.resnapshotStepNs,
     s ? s.samples : '', s ? s.bMinusC.min.ns : '', s ? s.bMinusC.max.ns : '', s ? s.bMinusA.min.ns : '', s ? s.bMinusA.max.ns : '', '', kernelOf(p),
+    ...hvPageCells(p.hvPage),
   ].join(',');
 }
 

@@ -1,7 +1,8 @@
 /**
  * The exact sweep point chain in Wasm (assembly/points.ts): the spec's `abc` evaluation
- * under a kernel profile, its scaling facts and the master-clock re-snapshot step, for a
- * batch of points per call. This module is the thin layer over the instance: the word
+ * under a kernel profile, its scaling facts, the master-clock re-snapshot step and the
+ * Hyper-V reference TSC page KVM derives from the guest's record, for a batch of points per
+ * call. This module is the thin layer over the instance: the word
  * layout, the profile flags and typed views over the input and output buffers. The sweep
  * fills the inputs straight into the views (src/sweep/point-batch.ts); a point at a time
  * goes through {@link chainPoint}.
@@ -34,10 +35,23 @@ export const ChainWord = {
   h: 16,
   /** The largest of |B − A|, |B − C|, |C − A| (format.ts worstDrift), as a u64 magnitude. */
   worst: 17,
+  /** The Hyper-V page's tsc_scale (0 when the page is invalid: see {@link chainHvCode}). */
+  hvScale: 18,
 } as const;
 
 /** u64 words per point in the output buffer. */
-export const CHAIN_OUT_WORDS = 18;
+export const CHAIN_OUT_WORDS = 19;
+
+/**
+ * The Hyper-V page codes of the status word (bits 48..55, assembly/points.ts HVP_*): valid,
+ * or why compute_tsc_page_parameters refuses the point's record. The record is the master
+ * clock's (TSC_STABLE), so `unstable` does not occur; `overflow` (#DE) is unreachable once
+ * the mul test passed (guest-clock-abis §1.2) but has its code.
+ */
+export const HvPageCode = { valid: 0, unstable: 1, mul: 2, overflow: 3 } as const;
+
+/** The Hyper-V page code of a status word. */
+export const chainHvCode = (status: bigint): number => Number((status >> 48n) & 0xffn);
 
 /** Input flags (word 1, above the 8 bits of frac). */
 export const ChainFlag = {
@@ -97,7 +111,8 @@ function checkLayout(w: KvmclockExports): void {
     O_GUEST_SCALE: ChainWord.guestScale, O_HOST_SCALE: ChainWord.hostScale, O_MASTER_KERNEL_NS: ChainWord.masterKernelNs,
     O_TSC_TIMESTAMP: ChainWord.tscTimestamp, O_SYSTEM_TIME: ChainWord.systemTime, O_GUEST_TSC: ChainWord.guestTsc, O_A: ChainWord.a,
     O_B: ChainWord.b, O_C: ChainWord.c, O_STEP: ChainWord.step, O_CONTINUOUS_OFFSET: ChainWord.continuousOffset,
-    O_MAX_GUEST_KHZ: ChainWord.maxGuestKhz, O_H: ChainWord.h, O_WORST: ChainWord.worst,
+    O_MAX_GUEST_KHZ: ChainWord.maxGuestKhz, O_H: ChainWord.h, O_WORST: ChainWord.worst, O_HV_SCALE: ChainWord.hvScale,
+    HVP_VALID: HvPageCode.valid, HVP_MUL: HvPageCode.mul, HVP_OVERFLOW: HvPageCode.overflow,
     PF_CONTROL: ChainFlag.control, PF_HZ_PVCLOCK: ChainFlag.hzPvclock, PF_C_VIA_GUEST_TSC: ChainFlag.cViaGuestTsc,
     PF_KEEP_ACTIVE: ChainFlag.keepActive, PF_HORIZON: ChainFlag.horizon,
     SCALING_SCALED: 0, SCALING_WITHIN_TOLERANCE: 1, SCALING_CATCH_UP: 2, SCALING_REFUSED_SLOWER: 3, SCALING_REFUSED_RATIO: 4, SCALING_REFUSED_MAX_GUEST: 5,

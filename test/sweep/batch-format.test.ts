@@ -9,7 +9,7 @@ import { kvmclock } from '../../src/index.js';
 import { KernelProfile } from '../../src/kernel/profile.js';
 import { type BatchTextSpec, objectBatchText } from '../../src/sweep/batch-format.js';
 import { evaluatePoint } from '../../src/sweep/exact-point.js';
-import { csvRow, jsonLine } from '../../src/sweep/format.js';
+import { CSV_HEADER, csvRow, jsonLine } from '../../src/sweep/format.js';
 import { longestReachNs } from '../../src/sweep/grid.js';
 import { type ChainGrid, chainGridSize, chainPointAt } from '../../src/sweep/chain-grid.js';
 import { computePointBatch } from '../../src/sweep/point-batch.js';
@@ -88,7 +88,7 @@ describe('JSON lines and CSV rows from the words', () => {
     }
   });
 
-  it('the kernel member and column come last; a batch that starts mid-grid; the object path with sampled extremes', () => {
+  it('the kernel member and column come after the earlier ones, then the Hyper-V page; a batch that starts mid-grid; the object path with sampled extremes', () => {
     const grid: ChainGrid = { hostKhz: [2_500_000, 1000], guestKhz: [1_000_000, 65_536_000, 2_500_000], vendors: ['vmx', 'svm'], horizonsS: [86_400n, 1n], tolerancePpm: 250, kernels: ['6.18', 'clocks-v6', '7.4-queued+hz-pvclock'] };
     const n = chainGridSize(grid);
     const want = objectText(grid);
@@ -97,12 +97,25 @@ describe('JSON lines and CSV rows from the words', () => {
     const wantLines = want.json.split('\n');
     expect(lines.join('\n')).toBe(want.json);
     expect(rows.join('\n')).toBe(want.csv);
+    let failed = 0;
     for (let i = 0; i < n; i++) {
       const kernel = chainPointAt(grid, i).kernel;
-      expect(JSON.parse(lines[i]).kernel).toBe(kernel);
-      expect(lines[i].endsWith(`,"kernel":"${kernel}"}`)).toBe(true);
-      expect(rows[i].endsWith(`,${kernel}`)).toBe(true);
+      const line = JSON.parse(lines[i]);
+      expect(line.kernel).toBe(kernel);
+      expect(rows[i].split(',').length).toBe(CSV_HEADER.split(',').length);
+      if ('error' in line) {
+        // A failed point: no page, empty Hyper-V cells.
+        failed++;
+        expect(lines[i].endsWith(`,"kernel":"${kernel}"}`)).toBe(true);
+        expect(rows[i].endsWith(`,${kernel},,,,,`)).toBe(true);
+        continue;
+      }
+      expect(Object.keys(line).slice(-2)).toEqual(['kernel', 'hvPage']);
+      expect(lines[i].endsWith(`,"kernel":"${kernel}","hvPage":${JSON.stringify(line.hvPage)}}`)).toBe(true);
+      const hvCells = line.hvPage.valid ? `1,${line.hvPage.scale},` : '0,,,,';
+      expect(rows[i].includes(`,${kernel},${hvCells}`)).toBe(true);
     }
+    expect(failed).toBeGreaterThan(0);
     for (const from of [1, 7, 13]) expect(printed(grid, { format: 'json' }, from)).toBe(wantLines.slice(from).join('\n'));
     const ex = (k: number) => ({ ns: BigInt(k) - 5n, sample: BigInt(k), atTsc: 10n ** 12n + BigInt(k), atNs: BigInt(k) * 400n });
     const sampled = (i: number): SampledExtremes => ({ samples: 1000n + BigInt(i), bMinusC: { min: ex(1), max: ex(2 + i) }, bMinusA: { min: ex(3), max: ex(2 ** 60 + i) } });

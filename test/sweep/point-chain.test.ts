@@ -2,7 +2,8 @@
  * The Wasm point chain (assembly/points.ts) against the BigInt chain that defines it: every
  * kernel-validated `abc`, `abc_k` and `mclock_step_k` vector; random grids and edge
  * frequencies under every profile, point by point against evaluatePoint on the reference
- * backend (values, scaling facts, exact rate fractions, failures with their wording).
+ * backend (values, scaling facts, exact rate fractions, the Hyper-V page, failures with their
+ * wording).
  */
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
@@ -19,7 +20,8 @@ import { longestReachNs } from '../../src/sweep/grid.js';
 import { type ChainGrid, chainGridSize, chainPointAt } from '../../src/sweep/chain-grid.js';
 import { computePointBatch } from '../../src/sweep/point-batch.js';
 import { U32_MAX } from '../../src/units.js';
-import { CHAIN_OUT_WORDS, ChainWord, chainPoint } from '../../src/wasm/points.js';
+import { CHAIN_OUT_WORDS, ChainWord, chainHvCode, chainPoint, HvPageCode } from '../../src/wasm/points.js';
+import { hvPageOf } from '../../src/model/guest-clocks.js';
 import { FIXTURES_DIR } from '../helpers/vectors.js';
 import '../helpers/seed.js';
 import { PROFILES } from './profiles.js';
@@ -223,6 +225,11 @@ describe('the Wasm point chain against the BigInt chain (evaluatePoint on the re
             masterKernelNs: want.masterKernelNs, tscTimestamp: want.tscTimestamp, systemTime: want.systemTime, guestTsc: want.guestTsc,
             a: want.a, b: want.b, c: want.c, step: step.legacyStepNs, continuous: step.continuousKvmclockOffset, h: x.h,
           });
+          // The Hyper-V page of the record (TSC_STABLE): the page API's outcome, as the code and tsc_scale words.
+          const page = hvPageOf(ref, { version: 0, tscTimestamp: want.tscTimestamp, systemTime: want.systemTime, tscToSystemMul: want.guestScale.mul, tscShift: want.guestScale.shift, flags: 1 });
+          const code = chainHvCode(w[ChainWord.status]);
+          if (page.valid) expect([code, w[ChainWord.hvScale]]).toEqual([HvPageCode.valid, page.scale]);
+          else expect(code).toBe(HvPageCode[page.reason as keyof typeof HvPageCode]);
         },
       ),
       { numRuns: 1500 },
