@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Entry point of `npx kvmclock`: runs the compiled CLI that `npm ci` (the prepare script) builds.
-import { existsSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const main = new URL('../dist/cli/main.js', import.meta.url);
@@ -8,5 +9,46 @@ if (!existsSync(fileURLToPath(main))) {
   process.stderr.write('kvmclock: dist/ is missing; run `npm ci` (or `npm run build`) in the project directory first\n');
   process.exit(2);
 }
-const { run } = await import(main.href);
-process.exitCode = await run(process.argv.slice(2));
+
+const NO_TRAP_HANDLER = '--disable-wasm-trap-handler';
+
+/**
+ * True under a finite virtual-memory limit (ulimit -v) on Linux. V8 reserves about 10 GiB of
+ * address space for every WebAssembly memory (guard regions for its trap handler), so under
+ * such a limit no Wasm instance can be made, on the main thread or in a worker.
+ */
+function addressSpaceLimited() {
+  if (process.platform !== 'linux') return false;
+  try {
+    const line = readFileSync('/proc/self/limits', 'utf8').split('\n').find((l) => l.startsWith('Max address space'));
+    const soft = line?.slice('Max address space'.length).trim().split(/\s+/)[0];
+    return soft !== undefined && soft !== 'unlimited';
+  } catch {
+    return false;
+  }
+}
+
+const alreadyOff = process.execArgv.includes(NO_TRAP_HANDLER) || (process.env.NODE_OPTIONS ?? '').split(/\s+/).includes(NO_TRAP_HANDLER);
+if (!alreadyOff && addressSpaceLimited() && process.allowedNodeEnvironmentFlags.has(NO_TRAP_HANDLER)) {
+  // Run again with inline bounds checks, which need no reservation: the same output, a little slower Wasm.
+  // Signals sent to this process alone are passed on; the exit code (or the signal) is the child's.
+  const child = spawn(process.execPath, [...process.execArgv, NO_TRAP_HANDLER, fileURLToPath(import.meta.url), ...process.argv.slice(2)], { stdio: 'inherit' });
+  const signals = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'];
+  const forward = (signal) => child.kill(signal);
+  for (const signal of signals) process.on(signal, forward);
+  let started = false;
+  child.on('spawn', () => (started = true));
+  child.on('error', (e) => {
+    if (started) return; // a signal for a child that has already gone
+    process.stderr.write(`kvmclock: cannot start ${process.execPath} ${NO_TRAP_HANDLER} (needed under ulimit -v): ${e.message}\n`);
+    process.exit(2);
+  });
+  child.on('exit', (code, signal) => {
+    for (const s of signals) process.off(s, forward);
+    if (signal !== null) process.kill(process.pid, signal);
+    else process.exit(code ?? 70);
+  });
+} else {
+  const { run } = await import(main.href);
+  process.exitCode = await run(process.argv.slice(2));
+}

@@ -18,6 +18,7 @@ import type { Piscina as PiscinaClass } from 'piscina';
 import { importOptional } from '../optional-package.js';
 
 import type { ResourceLimits } from 'node:worker_threads';
+import { EnvironmentError } from '../errors.js';
 import { isOutOfMemory, outOfMemory, workerFailure } from './environment.js';
 import type { SerializedError, WorkerRequest, WorkerResponse } from './worker-entry.js';
 
@@ -121,6 +122,8 @@ export class WorkerPool {
     }
     if (!response.ok) {
       const error = new WorkerTaskError(response.error);
+      // A typed environment error (the worker's Wasm memory refused, with its remedy) keeps its own words.
+      if (error.code === 'environment') throw new EnvironmentError(String(error.props.reason ?? 'worker'), error.message, { cause: error });
       throw isOutOfMemory(error) ? outOfMemory(error, `a worker thread running ${exportName}`) : error;
     }
     return response.value as R;

@@ -299,6 +299,25 @@ export function cspError(cause: unknown): EnvironmentError {
   );
 }
 
+/** How V8 words an instance whose linear memory it could not reserve. */
+const MEMORY_REFUSAL = /out of memory|cannot allocate|could not allocate/i;
+
+/**
+ * The typed error for an instance the engine could not give memory. On 64-bit V8 reserves
+ * about 10 GiB of address space for each WebAssembly memory (its out-of-bounds guard
+ * regions, used by the trap handler), so a virtual-memory limit (ulimit -v, RLIMIT_AS)
+ * below that refuses every instance however little memory kvmclock uses.
+ */
+export function wasmMemoryError(build: WasmBuild, cause: unknown): EnvironmentError {
+  return new EnvironmentError(
+    'memory',
+    `kvmclock cannot instantiate its embedded ${build} WebAssembly module: the engine could not reserve its memory (${String((cause as Error)?.message ?? cause)}). ` +
+      'V8 reserves about 10 GiB of address space per WebAssembly memory for its guard regions, which a virtual-memory limit (ulimit -v) refuses: ' +
+      'start Node with --disable-wasm-trap-handler (e.g. NODE_OPTIONS=--disable-wasm-trap-handler; the kvmclock command does this itself), raise the limit, or use the reference backend',
+    { cause },
+  );
+}
+
 function compiled(build: WasmBuild): object {
   const b = BUILDS[build];
   if (b.module === undefined) {
@@ -351,7 +370,8 @@ function guard(name: string, fn: (...args: unknown[]) => unknown): (...args: unk
 /**
  * A new, private instance of one build (its own memory and batch buffers): what each
  * stream converter and each worker thread uses, so that nothing is shared between them.
- * @throws InternalError when WebAssembly is unavailable or the build does not compile or instantiate.
+ * @throws EnvironmentError (reason `memory`) when the engine cannot reserve the instance's memory (see {@link wasmMemoryError});
+ *   InternalError when WebAssembly is unavailable or the build does not compile or instantiate.
  */
 export function instantiate(build: WasmBuild): KvmclockExports {
   let raw: Record<string, unknown>;
@@ -360,6 +380,7 @@ export function instantiate(build: WasmBuild): KvmclockExports {
   } catch (e) {
     if (e instanceof EnvironmentError) throw e;
     if (!(e instanceof InternalError) && CSP_REFUSAL.test(String((e as Error)?.message ?? e))) throw cspError(e);
+    if (e instanceof RangeError && MEMORY_REFUSAL.test(e.message)) throw wasmMemoryError(build, e);
     throw e instanceof InternalError ? e : new InternalError(`cannot instantiate the embedded ${build} Wasm module: ${String(e)}`, { cause: e });
   }
   const wrapped: Record<string, unknown> = {};
