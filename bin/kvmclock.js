@@ -14,8 +14,9 @@ const NO_TRAP_HANDLER = '--disable-wasm-trap-handler';
 
 /**
  * True under a finite virtual-memory limit (ulimit -v) on Linux. V8 reserves about 10 GiB of
- * address space for every WebAssembly memory (guard regions for its trap handler), so under
- * such a limit no Wasm instance can be made, on the main thread or in a worker.
+ * address space for every WebAssembly memory (guard regions for its trap handler); under
+ * such a limit the V8 of Node 20 and 22 then makes no Wasm instance at all, on the main
+ * thread or in a worker (later V8 falls back to bounds checks by itself).
  */
 function addressSpaceLimited() {
   if (process.platform !== 'linux') return false;
@@ -28,8 +29,19 @@ function addressSpaceLimited() {
   }
 }
 
+/** True when this engine cannot make a Wasm instance with a memory (older V8 does not fall back to bounds checks). */
+function wasmMemoryRefused() {
+  try {
+    // The smallest module with one page of memory: what every kvmclock instance has.
+    new WebAssembly.Instance(new WebAssembly.Module(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 5, 3, 1, 0, 1])));
+    return false;
+  } catch (e) {
+    return e instanceof RangeError;
+  }
+}
+
 const alreadyOff = process.execArgv.includes(NO_TRAP_HANDLER) || (process.env.NODE_OPTIONS ?? '').split(/\s+/).includes(NO_TRAP_HANDLER);
-if (!alreadyOff && addressSpaceLimited() && process.allowedNodeEnvironmentFlags.has(NO_TRAP_HANDLER)) {
+if (!alreadyOff && addressSpaceLimited() && process.allowedNodeEnvironmentFlags.has(NO_TRAP_HANDLER) && wasmMemoryRefused()) {
   // Run again with inline bounds checks, which need no reservation: the same output, a little slower Wasm.
   // Signals sent to this process alone are passed on; the exit code (or the signal) is the child's.
   const child = spawn(process.execPath, [...process.execArgv, NO_TRAP_HANDLER, fileURLToPath(import.meta.url), ...process.argv.slice(2)], { stdio: 'inherit' });
