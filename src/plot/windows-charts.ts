@@ -5,6 +5,7 @@
  * after resume. Nothing is drawn for a Linux guest.
  */
 import type { MigrationReport } from '../scenario/migration.js';
+import { type ErrorAfterResumeRow, errorAfterResumeSpec } from './migration-charts.js';
 import type { Chart } from './render.js';
 
 const NS_PER_MS = 1e6;
@@ -27,7 +28,7 @@ export function windowsMigrationCharts(r: MigrationReport): Chart[] {
     stepUnits: String(m.windows?.stepUnits ?? 0n),
     readFrom: readFrom(m),
   }));
-  const rows: { method: string; minutes: number; errorUs: number }[] = [];
+  const rows: ErrorAfterResumeRow[] = [];
   for (const m of r.results) {
     const label = `${m.method.toUpperCase()}: ${readFrom(m)}`;
     for (const [dt, units] of m.windows?.errorSeries ?? []) rows.push({ method: label, minutes: Number(dt) / 6e10, errorUs: Number(units) / UNITS_PER_US });
@@ -61,21 +62,7 @@ export function windowsMigrationCharts(r: MigrationReport): Chart[] {
       name: 'windows-reference-error',
       title: 'Hyper-V reference time error after the migration, per method',
       caption: `H minus the ideal (the source's reference TSC page line continued at the ideal guest TSC), vCPU 0, over the hour after the guest resumes; exact 100 ns units drawn in µs. Each panel has its own scale; its label names the method (M0–M5 as in the table) and where the guest reads H (the page, or the reference-counter MSR when the page is BROKEN).`,
-      spec: {
-        data: { values: rows },
-        facet: { row: { field: 'method', type: 'nominal', title: null, sort: null, header: { labelAngle: 0, labelAlign: 'left', labelLimit: 480 } } },
-        spec: {
-          width: 560,
-          height: 70,
-          mark: { type: 'line', point: { size: 10 }, interpolate: 'step-after' },
-          encoding: {
-            x: { field: 'minutes', type: 'quantitative', title: 'minutes since resume' },
-            y: { field: 'errorUs', type: 'quantitative', title: 'error (µs)', scale: { zero: false } },
-            tooltip: [{ field: 'method' }, { field: 'minutes' }, { field: 'errorUs' }],
-          },
-        },
-        resolve: { scale: { y: 'independent' } },
-      },
+      spec: errorAfterResumeSpec(rows, 480),
     },
   ];
 }

@@ -12,7 +12,7 @@ import { availableParallelism } from 'node:os';
 import type { BackendName } from '../backend.js';
 import { kvmclock } from '../index.js';
 import { batchPoint } from './batch-point.js';
-import { MAX_BATCH_SAMPLES, planBatches, runSweepBatches } from './batch-run.js';
+import { type BatchPlan, MAX_BATCH_SAMPLES, planBatches, runSweepBatches } from './batch-run.js';
 import { evaluatePoint } from './exact-point.js';
 import type { SweepResult } from './format.js';
 import { type Grid, type GridNames, pointAt, type Shard } from './grid.js';
@@ -39,16 +39,8 @@ export interface SweepProgress {
   readonly conversionsDone: number;
 }
 
-/** Index range, job size and totals of a sweep, known before any work starts. */
-export interface SweepPlan {
-  readonly from: number;
-  readonly to: number;
-  readonly points: number;
-  readonly pointsPerJob: number;
-  readonly jobs: number;
-  /** Worker threads the run starts: never more than jobs (1: the calling thread computes). */
-  readonly workers: number;
-}
+/** Index range, job size and totals of a sweep, known before any work starts (the batch runner's plan). */
+export type SweepPlan = BatchPlan;
 
 /** The most samples one point may take (instants stay exact in u64 arithmetic). */
 export const MAX_SAMPLES = MAX_BATCH_SAMPLES;
