@@ -3,10 +3,11 @@
  * quietly with 0 (it died with an unhandled EPIPE and exit 1), eval splits lines in time
  * linear in their length (it re-scanned the whole pending line for every chunk), and a
  * worker that cannot get memory or dies is an EnvironmentError (exit 2, every worker
- * ended), not "a bug" (exit 70); under ulimit -v the library says what to do and the
- * command runs itself without V8's Wasm guard regions; a worker that exits or crashes: test/parallel.test.ts. Workers load their modules with require(esm) switched off,
- * the load whose interruption aborted a 256-worker process (V8 "IsGraphAsync"), and a
- * sweep never starts more workers than it has jobs.
+ * ended), not "a bug" (exit 70); a worker that exits or crashes: test/parallel.test.ts.
+ * Under ulimit -v the library says why it cannot make a Wasm instance and what to do, and
+ * the command runs itself without V8's Wasm guard regions. Workers load their modules with
+ * require(esm) switched off, the load whose interruption aborted a 256-worker process (V8
+ * "IsGraphAsync"), and a sweep never starts more workers than it has jobs.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';

@@ -3,13 +3,15 @@
  * value answered with the option's range (not parseArgs' "ambiguous"), values past 2^53
  * echoed exactly, the top-level help not claiming `npm start` runs `report`, hotplug's usage
  * marking its defaulted options optional, and a timeline file starting with a UTF-8 BOM
- * accepted. (Truncating long tokens in `ERR unknown` and exporting wasmInfo from the
- * package root are outside the CLI.)
+ * accepted; outside the CLI, a long token cut in `ERR unknown` (a 1 MB token was echoed
+ * whole) and wasmInfo exported from the package root as the README shows it.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { kvmclock, wasmInfo } from '../../src/index.js';
+import { evalLine } from '../../src/protocol/eval-line.js';
 import { runCli as run, tempDir } from './cli.js';
 
 describe.concurrent('small things', () => {
@@ -67,5 +69,18 @@ describe.concurrent('small things', () => {
     } finally {
       remove();
     }
+  });
+});
+
+describe('outside the CLI', () => {
+  it('eval cuts a long unknown token to 64 characters and gives its length (a 1 MB token was echoed whole)', () => {
+    const token = 'y'.repeat(1_000_000);
+    expect(evalLine(kvmclock('reference'), `${token} 1 2`)).toBe(`ERR unknown ${'y'.repeat(64)}…(1000000 characters)`);
+    expect(evalLine(kvmclock('reference'), `${'z'.repeat(64)} 1`)).toBe(`ERR unknown ${'z'.repeat(64)}`);
+  });
+
+  it('wasmInfo is exported from the package root', () => {
+    expect(wasmInfo().byteLength).toBeGreaterThan(1000);
+    expect(wasmInfo().sha256).toMatch(/^[0-9a-f]{64}$/);
   });
 });
