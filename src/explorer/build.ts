@@ -64,20 +64,26 @@ export async function bundleExplorerScript(options: ExplorerBuildOptions = {}): 
   return result.outputFiles[0].text;
 }
 
+/** The page's files, bundled now: the script first, then the page that loads it. */
+export async function explorerPageFiles(options: ExplorerBuildOptions = {}): Promise<{ readonly name: string; readonly text: string }[]> {
+  const script = await bundleExplorerScript(options);
+  return [
+    { name: EXPLORER_SCRIPT, text: script },
+    { name: 'index.html', text: explorerHtml({ script: EXPLORER_SCRIPT }) },
+  ];
+}
+
 /**
  * Write the explorer into `outDir` (created if needed; files written whole, then renamed into
- * place, so a reader never sees half a page).
+ * place, so a reader never sees half a page). This is the build step (`npm run build`,
+ * `npm run explorer`); `kvmclock explore` writes the same files through the CLI's output-file writer.
  */
 export async function buildExplorer(outDir: string, options: ExplorerBuildOptions = {}): Promise<ExplorerBuild> {
   const dir = resolve(outDir);
-  const script = await bundleExplorerScript(options);
-  const html = explorerHtml({ script: EXPLORER_SCRIPT });
+  const pageFiles = await explorerPageFiles(options);
   await mkdir(dir, { recursive: true });
   const files: { path: string; bytes: number }[] = [];
-  for (const [name, text] of [
-    [EXPLORER_SCRIPT, script],
-    ['index.html', html],
-  ] as const) {
+  for (const { name, text } of pageFiles) {
     const path = join(dir, name);
     const tmp = `${path}.${process.pid}.tmp`;
     await writeFile(tmp, text);

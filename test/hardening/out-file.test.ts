@@ -9,7 +9,7 @@
  * makes there itself (mknod, as root), never the machine's /dev.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, createReadStream, linkSync, lstatSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, createReadStream, linkSync, mkdirSync, lstatSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { constants } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -131,6 +131,25 @@ describe.concurrent('--out writes without destroying what is at the path', () =>
       t.remove();
     }
   });
+
+  it(
+    'explore writes its page through the same writer: a linked file keeps its link, an existing file its mode',
+    inTemp(async (dir) => {
+      const page = join(dir, 'page');
+      mkdirSync(page);
+      writeFileSync(join(dir, 'kept.html'), 'old\n');
+      symlinkSync(join(dir, 'kept.html'), join(page, 'index.html'));
+      writeFileSync(join(page, 'explorer.js'), 'old\n');
+      chmodSync(join(page, 'explorer.js'), 0o600);
+      const r = await runCli(['explore', '--out', page]);
+      expect(r.status, r.stderr).toBe(0);
+      expect(lstatSync(join(page, 'index.html')).isSymbolicLink()).toBe(true);
+      expect(readFileSync(join(dir, 'kept.html'), 'utf8')).toMatch(/<script src="explorer\.js">/);
+      expect(statSync(join(page, 'explorer.js')).mode & 0o777).toBe(0o600);
+      expect(readFileSync(join(page, 'explorer.js'), 'utf8').length).toBeGreaterThan(100_000);
+      expect(readdirSync(page).sort()).toEqual(['explorer.js', 'index.html']);
+    }),
+  );
 });
 
 describe.concurrent('--out interrupted by a signal', () => {

@@ -4,12 +4,13 @@
  * into a directory. The page is prebuilt into dist/explorer-page by `npm run build`; without it
  * (a checkout that has not been built) it is bundled now, which needs esbuild.
  */
-import { copyFile, mkdir, readdir, stat } from 'node:fs/promises';
+import { mkdir, readdir, readFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { EnvironmentError } from '../../errors.js';
 import { type CliCommand, UsageError } from '../command.js';
 import { parseOptions } from '../options.js';
+import { writeOutputFile } from '../output-file.js';
 
 const HELP = `usage: kvmclock explore [--out DIR]
 
@@ -19,6 +20,20 @@ static host: every number on the page is computed in the browser by kvmclock its
 
 /** Where `npm run build` puts the prebuilt page (beside the compiled CLI). */
 const PREBUILT = fileURLToPath(new URL('../../explorer-page/', import.meta.url));
+
+/** The page's files: the prebuilt ones when present, otherwise bundled now (a checkout not yet built). */
+async function pageFiles(): Promise<{ readonly name: string; readonly text: string }[]> {
+  const prebuilt = await readdir(PREBUILT).catch(() => null);
+  if (prebuilt !== null && prebuilt.includes('index.html')) {
+    return Promise.all(prebuilt.map(async (name) => ({ name, text: await readFile(join(PREBUILT, name), 'utf8') })));
+  }
+  try {
+    const build = await import('../../explorer/build.js');
+    return await build.explorerPageFiles();
+  } catch (e) {
+    throw new EnvironmentError('missing', `kvmclock explore: the prebuilt page is missing (run npm run build) and bundling it now failed: ${(e as Error).message}`, { cause: e });
+  }
+}
 
 export const exploreCommand: CliCommand = {
   name: 'explore',
@@ -33,24 +48,12 @@ export const exploreCommand: CliCommand = {
     if (!parent?.isDirectory()) throw new UsageError(`--out ${out}: the directory it would go in does not exist`);
     const existing = await stat(out).catch(() => undefined);
     if (existing !== undefined && !existing.isDirectory()) throw new UsageError(`--out ${out} exists and is not a directory`);
-    const prebuilt = await readdir(PREBUILT).catch(() => null);
-    let files: string[];
-    if (prebuilt !== null && prebuilt.includes('index.html')) {
-      await mkdir(out, { recursive: true });
-      files = [];
-      for (const name of prebuilt) {
-        await copyFile(join(PREBUILT, name), join(out, name));
-        files.push(join(out, name));
-      }
-    } else {
-      let build: typeof import('../../explorer/build.js');
-      try {
-        build = await import('../../explorer/build.js');
-        files = (await build.buildExplorer(out)).files.map((f) => f.path);
-      } catch (e) {
-        throw new EnvironmentError('missing', `kvmclock explore: the prebuilt page is missing (run npm run build) and bundling it now failed: ${(e as Error).message}`, { cause: e });
-      }
-    }
+    const page = await pageFiles();
+    await mkdir(out, { recursive: true });
+    // Each file goes through the CLI's one output-file writer: a link in DIR is followed, an
+    // existing file keeps its mode, and an interrupted write leaves the old file as it was.
+    const files: string[] = [];
+    for (const { name, text } of page) files.push(await writeOutputFile(join(out, name), text, '--out'));
     process.stdout.write(`${files.map((f) => `wrote ${f}`).join('\n')}\nopen ${pathToFileURL(join(out, 'index.html')).href} in a browser, or serve ${out} from any static host\n`);
     return 0;
   },

@@ -59,7 +59,7 @@ const SOURCE_TSC_AT_ZERO = 1_000_000_000_000n;
 const DESTINATION_TSC_AT_ZERO = 7_000_000_000_000n;
 const FOLLOWED_AFTER_RESUME_NS = 3_600_000_000_000n;
 
-/** Refuse, before any work, an uptime and downtime whose last instant passes either host's u64 TSC. */
+/** Refuse, before any work, an uptime and downtime whose last instant takes either host's TSC 2^63 cycles or more past where it started (see longestReachNs). */
 function checkMigrationReach(c: MigrationConfig, given: { uptime: string; downtime: string }): void {
   const hosts = [{ khz: c.src.tscKhz, option: '--src-khz', base: SOURCE_TSC_AT_ZERO }];
   if (!c.liveUpdate) hosts.push({ khz: c.dst.tscKhz, option: '--dst-khz', base: DESTINATION_TSC_AT_ZERO });
@@ -68,7 +68,7 @@ function checkMigrationReach(c: MigrationConfig, given: { uptime: string; downti
     const longest = longestReachNs(h.khz, h.base) - c.downtimeNs - FOLLOWED_AFTER_RESUME_NS;
     if (c.uptimeNs <= longest) continue;
     throw new UsageError(
-      `--uptime ${given.uptime} with --downtime ${given.downtime}: at ${h.option} ${h.khz} the host TSC (${h.base} + ${h.khz}·1000 per second, followed until an hour after the resume) would pass 2^64 − 1 cycles; ` +
+      `--uptime ${given.uptime} with --downtime ${given.downtime}: at ${h.option} ${h.khz} the host TSC (${h.base} + ${h.khz}·1000 per second, followed until an hour after the resume) would run 2^63 cycles or more past ${h.base}, which the kernel's raw-clock reader takes for a clock that went backwards; ` +
         (longest < 0n ? 'shorten --downtime' : `the longest --uptime that fits is ${describeDurationNs(longest)} (${longest} ns)`),
     );
   }
