@@ -393,14 +393,8 @@ export function createApi(b: Backend): KvmclockApi {
 /** A KVM_[GS]ET_CLOCK_GUEST record {tscTimestamp, systemTime, mul, shift, flags?} (u64, u64, u32, s8, u8), validated. */
 export function aClockGuestRecord(p: unknown, name = 'record'): ClockGuestRecord {
   if (typeof p !== 'object' || p === null) throw new ArgumentTypeError(name, 'object {tscTimestamp, systemTime, mul, shift, flags?}', p);
-  const r = p as Record<string, unknown>;
-  return {
-    tscTimestamp: aU64(r.tscTimestamp, `${name}.tscTimestamp`),
-    systemTime: aU64(r.systemTime, `${name}.systemTime`),
-    mul: aU32(r.mul, `${name}.mul`),
-    shift: aS8(r.shift, `${name}.shift`),
-    flags: r.flags === undefined ? 0 : aU8(r.flags, `${name}.flags`),
-  };
+  const { flags } = p as Record<string, unknown>;
+  return { ...aPvclockParams(p, name), flags: flags === undefined ? 0 : aU8(flags, `${name}.flags`) };
 }
 
 /** A pvclock record {tscTimestamp, systemTime, mul, shift} (u64, u64, u32, s8), validated. */
